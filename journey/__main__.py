@@ -1,0 +1,7 @@
+"""Entry point for `python -m journey`."""
+
+import sys
+
+from journey.cli import main
+
+sys.exit(main())

@@ -1,0 +1,92 @@
+"""Command line: python -m journey ingest|export|demo (tag and report join in later)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from journey import exporting, store
+from journey.config import DEMO_DIR, load_settings
+from journey.errors import JourneyError
+from journey.ingest import import_file
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the process exit status (0 ok, 1 some file failed, 2 usage)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    return args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m journey",
+                                     description="Journey Lens: customer feedback on the customer journey.")
+    sub = parser.add_subparsers(dest="command")
+
+    ingest = sub.add_parser("ingest", help="import survey or review exports (CSV, TSV, XLSX)")
+    ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    ingest.add_argument("--db", type=Path, help="DuckDB file (default: JOURNEY_DB or data/journey.duckdb)")
+    ingest.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
+                        help="set a column's role, e.g. --map comment=ご意見 --map score:nps_0_10=Q3 "
+                             "(roles: id, date, comment, title, score, customer, segment, touchpoint, ignore)")
+    ingest.add_argument("--no-mask", action="store_true", help="keep personal data unmasked in display text")
+    ingest.add_argument("--json", action="store_true", help="print one JSON object per file")
+    ingest.set_defaults(run=_ingest)
+
+    export = sub.add_parser("export", help="write one row per comment to CSV (UTF-8 with BOM)")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE.csv")
+    export.add_argument("--db", type=Path)
+    export.set_defaults(run=_export)
+
+    demo = sub.add_parser("demo", help="load the bundled demo exports from data/demo")
+    demo.add_argument("--db", type=Path)
+    demo.add_argument("--json", action="store_true")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _db(args: argparse.Namespace) -> Path:
+    return args.db or load_settings().db_path
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    status = 0
+    for path in args.files:
+        try:
+            result = import_file(path, _db(args), overrides=args.map, mask=False if args.no_mask else None)
+        except (JourneyError, OSError) as err:
+            status = 1
+            message = str(err) if isinstance(err, JourneyError) else f"{path}: {err.strerror or err}"
+            if args.json:
+                print(json.dumps({"file": str(path), "error": message, "error_type": type(err).__name__},
+                                 ensure_ascii=False))
+            print(f"error: {message}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            print(f"{result.file}: {result.loaded} loaded, {result.duplicates} duplicates, "
+                  f"{result.rejected} rejected of {result.rows} rows (import {result.import_id}, "
+                  f"{result.encoding or 'xlsx'})")
+            for role, columns in result.mapping.items():
+                print(f"  {role}: {', '.join(columns)}")
+    return status
+
+
+def _export(args: argparse.Namespace) -> int:
+    with store.Database(_db(args)).connect() as con:
+        frame = store.export_comments(con)
+    exporting.write_csv(frame, args.out)
+    print(f"wrote {len(frame)} comments to {args.out}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    files = sorted(p for p in DEMO_DIR.iterdir() if p.suffix.lower() in {".csv", ".tsv", ".xlsx"})
+    args.files, args.map, args.no_mask = files, [], False
+    return _ingest(args)

@@ -1,0 +1,38 @@
+"""Settings read from the environment (and Streamlit secrets via journey.ui)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_ROOT / "data" / "journey.duckdb"
+DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; build with `load_settings()` so the environment is read at call time."""
+
+    db_path: Path
+    embedder: str
+    max_upload_mb: int
+    mask_pii: bool
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Return settings from `env` (default: os.environ)."""
+    env = dict(os.environ if env is None else env)
+    return Settings(
+        db_path=Path(env.get("JOURNEY_DB") or DEFAULT_DB),
+        embedder=env.get("JOURNEY_EMBEDDER") or "e5",
+        max_upload_mb=int(env.get("JOURNEY_MAX_UPLOAD_MB") or 200),
+        mask_pii=_flag(env.get("JOURNEY_MASK_PII"), True),
+    )

@@ -1,0 +1,47 @@
+"""Errors named for the failure; each carries the file (and row/column where known) and says what to do."""
+
+from __future__ import annotations
+
+
+class JourneyError(Exception):
+    """Base class: `str(err)` is a complete message for the user."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 column: str | None = None, hint: str | None = None):
+        self.file, self.line, self.column, self.hint = file, line, column, hint
+        where = []
+        if file:
+            where.append(file)
+        if line is not None:
+            where.append(f"line {line}")
+        if column:
+            where.append(f"column '{column}'")
+        text = (": ".join([", ".join(where), message]) if where else message)
+        if hint:
+            text = f"{text} {hint}"
+        self.message = message
+        super().__init__(text)
+
+
+class UnreadableFile(JourneyError):
+    """The file is empty, binary, of a type we do not read, or cannot be decoded."""
+
+
+class FileTooLarge(JourneyError):
+    """The file is over the configured size limit."""
+
+
+class NoDataRows(JourneyError):
+    """The file has a header but no data rows."""
+
+
+class NoTextColumn(JourneyError):
+    """No column holds free-text comments and none was chosen."""
+
+
+class BadMapping(JourneyError):
+    """A column mapping names a column or role that does not exist."""
+
+
+class DatabaseBusy(JourneyError):
+    """The DuckDB file stayed locked by another process."""

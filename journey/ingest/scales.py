@@ -1,0 +1,147 @@
+"""Score scales: detect a column's scale (NPS 0–10, CSAT 1–5, CES 1–7, stars 1–5, 5-level labels)
+and turn its values into numbers on that scale."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SCALES = {
+    "nps_0_10": (0, 10),
+    "csat_1_5": (1, 5),
+    "ces_1_7": (1, 7),
+    "stars_1_5": (1, 5),
+}
+SCALE_LABELS = {
+    "nps_0_10": "NPS 0–10",
+    "csat_1_5": "CSAT 1–5",
+    "ces_1_7": "CES 1–7",
+    "stars_1_5": "Stars 1–5",
+}
+
+# 5-level satisfaction labels. "満足"/"不満" mean 4/2 next to とても満足, but 5/1 next to やや満足.
+_LABELS_WITH_VERY = {
+    "とても満足": 5, "非常に満足": 5, "大変満足": 5, "満足": 4, "やや満足": 4, "まあ満足": 4,
+    "どちらでもない": 3, "どちらともいえない": 3, "どちらとも言えない": 3, "普通": 3, "ふつう": 3,
+    "やや不満": 2, "不満": 2, "とても不満": 1, "非常に不満": 1, "大変不満": 1,
+    "very satisfied": 5, "extremely satisfied": 5, "satisfied": 4, "somewhat satisfied": 4,
+    "neither satisfied nor dissatisfied": 3, "neutral": 3, "somewhat dissatisfied": 2,
+    "dissatisfied": 2, "very dissatisfied": 1, "extremely dissatisfied": 1,
+}
+_LABELS_WITH_SOMEWHAT = {**_LABELS_WITH_VERY, "満足": 5, "不満": 1}
+_VERY_WORDS = ("とても", "非常に", "大変", "very", "extremely")
+
+_HINTS = {
+    "nps_0_10": re.compile(r"nps|recommend|likely|推奨|すすめ|薦め|勧め|紹介したい|おすすめ度", re.I),
+    "stars_1_5": re.compile(r"star|星|★|レビュー評価|^評価$|^rating$|review rating|stars", re.I),
+    "ces_1_7": re.compile(r"\bces\b|effort|easy|ease|簡単|手間|スムーズ", re.I),
+    "csat_1_5": re.compile(r"csat|satisf|満足|rate|rating|評価|score|スコア|点数|対応はいかが", re.I),
+}
+_RANGE_IN_HEADER = re.compile(r"\(?（?\s*(\d{1,2})\s*[-〜～~–―ー]\s*(\d{1,2})\s*）?\)?")
+_STARS_JA = re.compile(r"5つ星のうち\s*([0-9.]+)")
+_STARS_EN = re.compile(r"^([0-9.]+)\s*(?:out of|/)\s*5(?:\s*stars?)?$", re.I)
+_STAR_GLYPHS = re.compile(r"^[★☆]{5}$")
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+@dataclass
+class ScaleGuess:
+    scale: str
+    reason: str
+
+
+def header_hint(header: str) -> str | None:
+    """The scale a header's words suggest, if any (NPS first: "recommend" beats "rating")."""
+    for scale, pattern in _HINTS.items():
+        if pattern.search(header):
+            return scale
+    return None
+
+
+def label_map(values: pd.Series) -> dict[str, int]:
+    """The label→score map that fits these values (see the 満足 ambiguity above)."""
+    lowered = values.str.strip().str.lower()
+    has_very = lowered.str.startswith(_VERY_WORDS).any()
+    return _LABELS_WITH_VERY if has_very else _LABELS_WITH_SOMEWHAT
+
+
+def to_numbers(values: pd.Series) -> pd.Series:
+    """Parse numbers, label answers and star notations (5つ星のうち4.0, 4 out of 5, ★★★★☆); NaN if not."""
+    text = values.fillna("").astype(str).str.strip()
+    lowered = text.str.lower()
+    labels = label_map(text[text != ""])
+    out = lowered.map(labels).astype("float64")
+    numeric = text.where(text.str.match(_NUMBER.pattern), None)
+    out = out.fillna(pd.to_numeric(numeric, errors="coerce"))
+    for pattern in (_STARS_JA, _STARS_EN):
+        found = text.str.extract(pattern, expand=False)
+        out = out.fillna(pd.to_numeric(found, errors="coerce"))
+    glyphs = text.where(text.str.match(_STAR_GLYPHS.pattern), None)
+    out = out.fillna(glyphs.str.count("★").where(glyphs.notna()))
+    return out
+
+
+def detect_scale(header: str, values: pd.Series) -> ScaleGuess | None:
+    """Guess the scale of a column from its header and values; None when it is not a score."""
+    filled = values[values.fillna("").astype(str).str.strip() != ""]
+    if filled.empty:
+        return None
+    numbers = to_numbers(filled)
+    share_parsed = numbers.notna().mean()
+    if share_parsed < 0.9:
+        return None
+    lowered = filled.astype(str).str.strip().str.lower()
+    if lowered.isin(_LABELS_WITH_VERY.keys()).mean() >= 0.9:
+        return ScaleGuess("csat_1_5", "5-level satisfaction labels")
+    found = numbers.dropna()
+    if set(found.unique()) <= {0.0, 1.0} or found.nunique() < 2:
+        return None  # 0/1 flags, yes/no
+    hint = header_hint(header)
+    stated = _RANGE_IN_HEADER.search(header)
+    if stated:
+        bounds = (int(stated.group(1)), int(stated.group(2)))
+        by_range = {(0, 10): "nps_0_10", (1, 7): "ces_1_7",
+                    (1, 5): "stars_1_5" if hint == "stars_1_5" else "csat_1_5"}
+        if bounds in by_range:
+            return ScaleGuess(by_range[bounds], f"range {bounds[0]}–{bounds[1]} stated in the header")
+    if hint is None:
+        return None
+    whole = (found == np.floor(found)).mean() >= 0.9
+
+    def fits(scale: str) -> bool:
+        low, high = SCALES[scale]
+        return found.between(low, high).mean() >= 0.9
+
+    # The header's own word decides when the values allow it; a stray bad value (a 9 among stars)
+    # is then rejected row by row instead of changing the scale.
+    if hint == "stars_1_5" and fits("stars_1_5"):
+        return ScaleGuess("stars_1_5", "star/rating wording, values 1–5")
+    if not whole:
+        return None
+    if hint == "nps_0_10" and fits("nps_0_10"):
+        return ScaleGuess("nps_0_10", "recommend/NPS wording, values 0–10")
+    if hint == "ces_1_7" and fits("ces_1_7"):
+        return ScaleGuess("ces_1_7", "effort/ease wording, values 1–7")
+    if (found > 7).any() or (found == 0).any():
+        return ScaleGuess("nps_0_10", "score wording, values 0–10") if fits("nps_0_10") else None
+    if fits("csat_1_5"):
+        return ScaleGuess("csat_1_5", "score wording, values 1–5")
+    if fits("ces_1_7"):
+        return ScaleGuess("ces_1_7", "score wording, values 1–7")
+    return None
+
+
+def normalise_scores(values: pd.Series, scale: str) -> tuple[pd.Series, pd.Series]:
+    """Return (numbers on `scale`, invalid mask) — invalid = filled but not a value of the scale."""
+    low, high = SCALES[scale]
+    numbers = to_numbers(values)
+    filled = values.fillna("").astype(str).str.strip() != ""
+    in_range = numbers.between(low, high)
+    whole_required = scale != "stars_1_5"
+    if whole_required:
+        in_range &= numbers == np.floor(numbers)
+    invalid = filled & ~in_range.fillna(False)
+    return numbers.where(filled & ~invalid), invalid

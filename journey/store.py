@@ -1,0 +1,351 @@
+"""The only module that talks to DuckDB: connections, migrations and queries.
+
+Connections are short-lived (one per unit of work) so the Streamlit app and the CLI can take turns on
+the same file; DuckDB lets one process hold a file read-write, so opening retries on the lock error.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from journey.errors import DatabaseBusy
+
+LOCK_RETRIES = 12
+LOCK_FIRST_WAIT_S = 0.05
+
+# Numbered migrations: append only, never edit an applied one.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "imports, responses, scores, segments, comments, rejected rows", """
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY,
+            file_name VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL,
+            source_key VARCHAR NOT NULL,
+            file_format VARCHAR NOT NULL,
+            encoding VARCHAR,
+            delimiter VARCHAR,
+            mapping JSON NOT NULL,
+            rows INTEGER NOT NULL,
+            loaded INTEGER NOT NULL,
+            duplicates INTEGER NOT NULL,
+            rejected INTEGER NOT NULL,
+            mask_pii BOOLEAN NOT NULL DEFAULT TRUE,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE TABLE responses (
+            id BIGINT PRIMARY KEY,
+            import_id INTEGER NOT NULL,
+            line_no INTEGER NOT NULL,
+            external_id VARCHAR,
+            dedup_key VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL,
+            responded_at TIMESTAMP,
+            customer VARCHAR,
+            touchpoint VARCHAR
+        );
+        CREATE INDEX responses_import ON responses(import_id);
+        CREATE TABLE scores (
+            response_id BIGINT NOT NULL,
+            question VARCHAR NOT NULL,
+            scale VARCHAR NOT NULL,
+            value DOUBLE NOT NULL,
+            raw VARCHAR
+        );
+        CREATE TABLE segments (
+            response_id BIGINT NOT NULL,
+            name VARCHAR NOT NULL,
+            value VARCHAR NOT NULL
+        );
+        CREATE TABLE comments (
+            id BIGINT PRIMARY KEY,
+            response_id BIGINT NOT NULL,
+            question VARCHAR NOT NULL,
+            text VARCHAR NOT NULL,
+            masked_text VARCHAR NOT NULL,
+            lang VARCHAR NOT NULL
+        );
+        CREATE TABLE rejected_rows (
+            import_id INTEGER NOT NULL,
+            line_no INTEGER NOT NULL,
+            raw VARCHAR,
+            code VARCHAR NOT NULL,
+            column_name VARCHAR,
+            value VARCHAR,
+            reason VARCHAR NOT NULL
+        );
+    """),
+]
+
+
+@dataclass
+class Database:
+    """A DuckDB file; `connect()` opens a short-lived connection with migrations applied."""
+
+    path: Path
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = open_connection(self.path)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def open_connection(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open `path` read-write, retrying while another process holds the lock; apply migrations.
+
+    Raises DatabaseBusy when the file stays locked.
+    """
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    wait = LOCK_FIRST_WAIT_S
+    for attempt in range(LOCK_RETRIES):
+        try:
+            con = duckdb.connect(str(path), config={"autoinstall_known_extensions": False})
+            break
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or attempt == LOCK_RETRIES - 1:
+                if "lock" in str(err).lower():
+                    raise DatabaseBusy(
+                        "the database is in use by another program.", file=str(path),
+                        hint="Close the other Journey Lens process (app or CLI) or try again in a moment.",
+                    ) from err
+                raise
+            time.sleep(wait)
+            wait = min(wait * 2, 1.0)
+    migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply pending migrations, each in its own transaction; return the versions applied."""
+    con.execute("""CREATE TABLE IF NOT EXISTS _journey_migrations (
+        version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+        applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)""")
+    done = {row[0] for row in con.execute("SELECT version FROM _journey_migrations").fetchall()}
+    applied = []
+    for version, name, sql in MIGRATIONS:
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO _journey_migrations (version, name) VALUES (?, ?)", [version, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports
+
+
+@dataclass
+class ImportBatch:
+    """Everything one file adds, ready to insert; ids inside are local (0..n-1) until saved."""
+
+    file_name: str
+    sha256: str
+    source_key: str
+    file_format: str
+    encoding: str | None
+    delimiter: str | None
+    mapping: list[dict[str, Any]]
+    mask_pii: bool
+    rows: int
+    responses: pd.DataFrame   # local_id, line_no, external_id, dedup_key, content_hash, responded_at, customer, touchpoint
+    scores: pd.DataFrame      # local_id, question, scale, value, raw
+    segments: pd.DataFrame    # local_id, name, value
+    comments: pd.DataFrame    # local_id, question, text, masked_text, lang
+    rejected: pd.DataFrame    # line_no, raw, code, column_name, value, reason
+
+
+@dataclass
+class SavedImport:
+    import_id: int
+    rows: int
+    loaded: int
+    duplicates: int
+    rejected: int
+
+
+def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
+                progress: Callable[[float, str], None] | None = None) -> SavedImport:
+    """Insert a whole import in one transaction: all of it, or (on any error) none of it.
+
+    Responses whose dedup key is already stored, or repeated inside the file, count as duplicates and are
+    skipped with their comments, scores and segments.
+    """
+    report = progress or (lambda fraction, stage: None)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        import_id = _next_id(con, "imports")
+        responses = batch.responses.drop_duplicates("dedup_key", keep="first")
+        con.register("_new_responses", responses)
+        existing = con.execute(
+            "SELECT n.dedup_key FROM _new_responses n JOIN responses r USING (dedup_key)").fetchdf()
+        con.unregister("_new_responses")
+        keep = responses[~responses["dedup_key"].isin(existing["dedup_key"])].copy()
+        duplicates = len(batch.responses) - len(keep)
+        report(0.1, "responses")
+
+        first_id = _next_id(con, "responses")
+        keep["id"] = range(first_id, first_id + len(keep))
+        id_of = pd.Series(keep["id"].to_numpy(), index=keep["local_id"].to_numpy())
+        keep["import_id"] = import_id
+        _insert(con, "responses", keep[["id", "import_id", "line_no", "external_id", "dedup_key",
+                                         "content_hash", "responded_at", "customer", "touchpoint"]])
+        report(0.4, "scores")
+
+        for table, frame, columns in (
+            ("scores", batch.scores, ["response_id", "question", "scale", "value", "raw"]),
+            ("segments", batch.segments, ["response_id", "name", "value"]),
+        ):
+            part = frame[frame["local_id"].isin(id_of.index)].copy()
+            part["response_id"] = id_of.reindex(part["local_id"]).to_numpy()
+            _insert(con, table, part[columns])
+        report(0.6, "comments")
+
+        comments = batch.comments[batch.comments["local_id"].isin(id_of.index)].copy()
+        comments["response_id"] = id_of.reindex(comments["local_id"]).to_numpy()
+        first_comment = _next_id(con, "comments")
+        comments["id"] = range(first_comment, first_comment + len(comments))
+        _insert(con, "comments", comments[["id", "response_id", "question", "text", "masked_text", "lang"]])
+        report(0.85, "rejected")
+
+        rejected = batch.rejected.copy()
+        rejected["import_id"] = import_id
+        _insert(con, "rejected_rows",
+                rejected[["import_id", "line_no", "raw", "code", "column_name", "value", "reason"]])
+        con.execute(
+            """INSERT INTO imports (id, file_name, sha256, source_key, file_format, encoding, delimiter,
+                   mapping, rows, loaded, duplicates, rejected, mask_pii)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [import_id, batch.file_name, batch.sha256, batch.source_key, batch.file_format, batch.encoding,
+             batch.delimiter, json.dumps(batch.mapping, ensure_ascii=False), batch.rows, len(keep),
+             duplicates, len(batch.rejected), batch.mask_pii])
+        report(1.0, "commit")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return SavedImport(import_id, batch.rows, len(keep), duplicates, len(batch.rejected))
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+    """First value of a query's only row. fetchall, not fetchone: DuckDB 2 keeps a result open until
+    a fetch returns nothing, and an open result blocks register() on the same connection."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _next_id(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    # Table names come from this module only, never from input.
+    return int(scalar(con, f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("_frame", frame)
+    try:
+        columns = ", ".join(frame.columns)
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def delete_import(con: duckdb.DuckDBPyConnection, import_id: int) -> bool:
+    """Delete an import and every row it brought; return False when there was no such import."""
+    if scalar(con, "SELECT count(*) FROM imports WHERE id = ?", [import_id]) == 0:
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for statement in _DELETE_IMPORT:
+            con.execute(statement, [import_id])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
+
+
+# Children first; later migrations append their own tables here.
+_DELETE_IMPORT = [
+    "DELETE FROM comments WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
+    "DELETE FROM scores WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
+    "DELETE FROM segments WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
+    "DELETE FROM rejected_rows WHERE import_id = ?",
+    "DELETE FROM responses WHERE import_id = ?",
+    "DELETE FROM imports WHERE id = ?",
+]
+
+
+def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Imports, newest first."""
+    return con.execute(
+        """SELECT id, file_name, created_at, file_format, encoding, rows, loaded, duplicates, rejected
+           FROM imports ORDER BY id DESC""").fetchdf()
+
+
+def get_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any] | None:
+    """One import's row as a dict (mapping decoded), or None."""
+    cur = con.execute("SELECT * FROM imports WHERE id = ?", [import_id])
+    rows = cur.fetchall()
+    if not rows:
+        return None
+    record = dict(zip([d[0] for d in cur.description], rows[0]))
+    record["mapping"] = json.loads(record["mapping"])
+    return record
+
+
+def rejected_rows(con: duckdb.DuckDBPyConnection, import_id: int) -> pd.DataFrame:
+    """Rejected rows of one import, in file order."""
+    return con.execute(
+        """SELECT line_no, reason, column_name, value, raw FROM rejected_rows
+           WHERE import_id = ? ORDER BY line_no""", [import_id]).fetchdf()
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row counts of the main tables (for status lines and tests)."""
+    out = {}
+    for table in ("imports", "responses", "comments", "scores", "segments", "rejected_rows"):
+        out[table] = int(scalar(con, f"SELECT count(*) FROM {table}"))
+    return out
+
+
+def export_comments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per comment with its response's fields, scores (one column per question) and segments."""
+    base = con.execute(
+        """SELECT c.id AS comment_id, r.import_id, i.file_name AS source_file, r.external_id,
+                  r.responded_at, r.customer, r.touchpoint AS touchpoint_column, c.question,
+                  c.masked_text AS text, c.lang, r.id AS response_id
+           FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
+           ORDER BY r.import_id, r.line_no, c.id""").fetchdf()
+    if base.empty:
+        return base.drop(columns=["response_id"])
+    scores = con.execute(
+        """SELECT response_id, 'score: ' || question || ' (' || scale || ')' AS key, value
+           FROM scores WHERE response_id IN (SELECT response_id FROM comments)""").fetchdf()
+    segments = con.execute(
+        """SELECT response_id, 'segment: ' || name AS key, value
+           FROM segments WHERE response_id IN (SELECT response_id FROM comments)""").fetchdf()
+    for frame in (scores, segments):
+        if not frame.empty:
+            wide = frame.pivot_table(index="response_id", columns="key", values="value", aggfunc="first")
+            base = base.merge(wide, left_on="response_id", right_index=True, how="left")
+    return base.drop(columns=["response_id"])

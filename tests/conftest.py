@@ -1,0 +1,32 @@
+"""Shared test helpers: fixture paths, a fresh database per test, the real-data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REAL_DATA = ROOT.parent / "shared" / "real-data"
+FUKUI = REAL_DATA / "fukui_tourism_survey_ja"
+CLOTHING = REAL_DATA / "womens_ecommerce_clothing_reviews_en" / "womens_clothing_ecommerce_reviews.csv"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh DuckDB file, also set as JOURNEY_DB for code that reads the settings."""
+    path = tmp_path / "journey.duckdb"
+    monkeypatch.setenv("JOURNEY_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def fixture() -> callable:
+    return lambda name: FIXTURES / name
+
+
+def require_real_data() -> None:
+    """Skip the calling test with a clear message when ../shared/real-data is not beside the checkout."""
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real data not found at {REAL_DATA} (it sits beside the repository in CI)")
