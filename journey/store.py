@@ -316,7 +316,7 @@ def get_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any]
 def rejected_rows(con: duckdb.DuckDBPyConnection, import_id: int) -> pd.DataFrame:
     """Rejected rows of one import, in file order."""
     return con.execute(
-        """SELECT line_no, reason, column_name, value, raw FROM rejected_rows
+        """SELECT line_no, code, reason, column_name, value, raw FROM rejected_rows
            WHERE import_id = ? ORDER BY line_no""", [import_id]).fetchdf()
 
 
@@ -349,3 +349,32 @@ def export_comments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             wide = frame.pivot_table(index="response_id", columns="key", values="value", aggfunc="first")
             base = base.merge(wide, left_on="response_id", right_index=True, how="left")
     return base.drop(columns=["response_id"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads for the overview
+
+
+def scores_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every score with its response's date and import: response_id, import_id, responded_at, question,
+    scale, value."""
+    return con.execute(
+        """SELECT s.response_id, r.import_id, r.responded_at, s.question, s.scale, s.value
+           FROM scores s JOIN responses r ON r.id = s.response_id""").fetchdf()
+
+
+def monthly_volume(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Responses per month and source file: month (first day), source, responses."""
+    return con.execute(
+        """SELECT date_trunc('month', r.responded_at)::DATE AS month, i.file_name AS source,
+                  count(*) AS responses
+           FROM responses r JOIN imports i ON i.id = r.import_id
+           WHERE r.responded_at IS NOT NULL GROUP BY ALL ORDER BY month, source""").fetchdf()
+
+
+def latest_comments(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """The newest comments (masked text) with their date, question and source."""
+    return con.execute(
+        """SELECT r.responded_at, c.masked_text AS text, c.question, i.file_name AS source
+           FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
+           ORDER BY r.responded_at DESC NULLS LAST, c.id DESC LIMIT ?""", [limit]).fetchdf()

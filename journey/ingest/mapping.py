@@ -234,3 +234,19 @@ def validate(roles: list[ColumnRole], file_name: str) -> None:
 def roles_from_dicts(items: list[dict]) -> list[ColumnRole]:
     """Rebuild roles from their JSON form (as stored in imports.mapping)."""
     return [ColumnRole(**item) for item in items]
+
+
+def roles_table(roles: list[ColumnRole], table: RawTable, samples: int = 3) -> pd.DataFrame:
+    """Roles as an editable table: column, role, scale, reason, and a few sample values."""
+    rows = []
+    for index, col in enumerate(roles):
+        values = [v.replace("\n", " ⏎ ")[:40] for v in table.column(index)[:200] if v.strip()]
+        rows.append({"column": col.column, "role": col.role, "scale": col.scale or "",
+                     "reason": col.reason, "sample": " | ".join(list(dict.fromkeys(values))[:samples])})
+    return pd.DataFrame(rows)
+
+
+def roles_from_table(frame: pd.DataFrame) -> list[ColumnRole]:
+    """Roles back from an edited roles_table; a score column with no scale keeps '' (validate() says so)."""
+    return [ColumnRole(str(r["column"]), str(r["role"]), (str(r["scale"]) or None) if r["role"] == "score" else None,
+                       str(r["reason"])) for _, r in frame.iterrows()]

@@ -1,0 +1,17 @@
+"""Journey Lens: navigation and shared layout only."""
+
+import streamlit as st
+
+from journey.i18n import t
+from journey.ui import current_lang, sidebar
+
+st.set_page_config(page_title="Journey Lens", page_icon=":material/route:", layout="wide")
+lang = current_lang()
+pages = [
+    st.Page("views/overview.py", title=t("nav.overview", lang), icon=":material/dashboard:", url_path="overview",
+            default=True),
+    st.Page("views/import.py", title=t("nav.import", lang), icon=":material/upload_file:", url_path="import"),
+]
+navigation = st.navigation(pages)
+sidebar()
+navigation.run()

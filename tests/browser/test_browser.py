@@ -1,0 +1,88 @@
+"""Real browser: `streamlit run` driven by Playwright in Debian's chromium (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from journey import store
+from tests.conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(db_path: Path):
+    """A streamlit server on a free loopback port over a fresh database; stopped after the test."""
+    port = free_port()
+    env = {**os.environ, "JOURNEY_DB": str(db_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=15)
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM:
+        pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield instance
+        instance.close()
+
+
+def test_app_loads_and_imports_a_file(server, browser, db_path, tmp_path):
+    page = browser.new_page(locale="ja-JP", viewport={"width": 1400, "height": 1000})
+    page.goto(server, wait_until="networkidle")
+    page.get_by_text("まだデータがありません").wait_for(timeout=30_000)
+
+    # A deep link runs through app.py (shared sidebar and, later, the sign-in gate).
+    page.goto(f"{server}/import", wait_until="networkidle")
+    page.get_by_role("heading", name="取り込み").first.wait_for(timeout=30_000)
+    page.get_by_text("表示言語").wait_for(timeout=30_000)
+    page.locator("input[type=file]").set_input_files(str(FIXTURES / "google_forms_ja_cp932.csv"))
+    page.get_by_text("列の役割").wait_for(timeout=30_000)
+    page.get_by_role("button", name="取り込む", exact=True).click()
+    page.get_by_text("12 件を取り込みました").wait_for(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "import.png"), full_page=True)
+
+    with store.Database(db_path).connect() as con:
+        assert store.counts(con)["responses"] == 12
+
+    page.goto(server, wait_until="networkidle")
+    page.get_by_text("回答・レビュー数").wait_for(timeout=30_000)
+    assert page.get_by_text("NPS").count() >= 1
