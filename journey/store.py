@@ -169,7 +169,7 @@ class ImportBatch:
     rows: int
     responses: pd.DataFrame   # local_id, line_no, external_id, dedup_key, content_hash, responded_at, customer, touchpoint
     scores: pd.DataFrame      # local_id, question, scale, value, raw
-    segments: pd.DataFrame    # local_id, name, value
+    segments: Any             # pyarrow Table: local_id plus one column per segment question (unpivoted on insert)
     comments: pd.DataFrame    # local_id, question, text, masked_text, lang
     rejected: pd.DataFrame    # line_no, raw, code, column_name, value, reason
 
@@ -211,13 +211,10 @@ def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
                                          "content_hash", "responded_at", "customer", "touchpoint"]])
         report(0.4, "scores")
 
-        for table, frame, columns in (
-            ("scores", batch.scores, ["response_id", "question", "scale", "value", "raw"]),
-            ("segments", batch.segments, ["response_id", "name", "value"]),
-        ):
-            part = frame[frame["local_id"].isin(id_of.index)].copy()
-            part["response_id"] = id_of.reindex(part["local_id"]).to_numpy()
-            _insert(con, table, part[columns])
+        scores = batch.scores[batch.scores["local_id"].isin(id_of.index)].copy()
+        scores["response_id"] = id_of.reindex(scores["local_id"]).to_numpy()
+        _insert(con, "scores", scores[["response_id", "question", "scale", "value", "raw"]])
+        _insert_segments(con, batch.segments, keep[["local_id", "id"]])
         report(0.6, "comments")
 
         comments = batch.comments[batch.comments["local_id"].isin(id_of.index)].copy()
@@ -256,6 +253,23 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
 def _next_id(con: duckdb.DuckDBPyConnection, table: str) -> int:
     # Table names come from this module only, never from input.
     return int(scalar(con, f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
+
+
+def _insert_segments(con: duckdb.DuckDBPyConnection, wide: Any, ids: pd.DataFrame) -> None:
+    """Unpivot the wide segment frame into (response_id, name, value) rows, skipping blanks."""
+    if wide.num_columns <= 1 or ids.empty:
+        return
+    con.register("_segments", wide)
+    con.register("_ids", ids)
+    try:
+        con.execute("""INSERT INTO segments (response_id, name, value)
+                       SELECT i.id, u.name, trim(u.value)
+                       FROM (UNPIVOT _segments ON COLUMNS(* EXCLUDE (local_id)) INTO NAME name VALUE value) u
+                       JOIN _ids i USING (local_id)
+                       WHERE trim(u.value) <> ''""")
+    finally:
+        con.unregister("_segments")
+        con.unregister("_ids")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

@@ -66,7 +66,7 @@ def test_xlsx_reads_real_datetimes_and_numbers():
     submit = table.column(table.header.index("Submit Date (UTC)"))
     assert submit[0].startswith("2026-03-02 09:15:41")
     rating = table.column(table.header.index("How would you rate your delivery experience? (1-5)"))
-    assert rating == ["5", "4", "2", "5", "3", "1", "4", "5"]
+    assert list(rating) == ["5", "4", "2", "5", "3", "1", "4", "5"]
 
 
 @pytest.mark.parametrize("name, error, words", [

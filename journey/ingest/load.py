@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from journey import store
 from journey.config import load_settings
 from journey.ingest import dates, scales
 from journey.ingest.mapping import ColumnRole, apply_overrides, suggest_mapping, validate
-from journey.ingest.read import Rejected, RawTable, read_export
+from journey.ingest.read import Rejected, RawTable, read_export, without_gc
 from journey.text import detect_lang, mask_pii
 
 _SEP = "\x1f"
@@ -54,13 +55,17 @@ def source_key(header: list[str]) -> str:
     return hashlib.sha1(_SEP.join(header).encode()).hexdigest()[:16]
 
 
+@without_gc
 def build_batch(table: RawTable, roles: list[ColumnRole], mask: bool = True) -> store.ImportBatch:
     """Validate and normalise every row; bad rows become rejected rows with line, column and reason.
 
     Raises NoTextColumn / BadMapping when the roles cannot work.
     """
     validate(roles, table.file_name)
-    frame = pd.DataFrame(table.rows, columns=table.header, dtype="str")
+    # Only the columns that carry meaning become a frame (segments stay lists): an export can have 90.
+    index_of = {name: i for i, name in enumerate(table.header)}
+    wanted = [c.column for c in roles if c.role not in ("ignore", "segment")]
+    frame = pd.DataFrame({name: table.column(index_of[name]) for name in wanted}, dtype="str")
     n = len(frame)
     lines = pd.Series(table.line_nos, dtype="int64")
     problems: list[Rejected] = list(table.rejected)
@@ -69,7 +74,7 @@ def build_batch(table: RawTable, roles: list[ColumnRole], mask: bool = True) -> 
     def reject(mask_: pd.Series, code: str, column: str, describe: Callable[[str], str]) -> None:
         nonlocal bad
         for i in frame.index[mask_ & ~bad]:
-            value = frame.at[i, column]
+            value = table.rows[i][index_of[column]]
             problems.append(Rejected(int(lines[i]), _raw(table.rows[i], table.delimiter), code,
                                      f"line {lines[i]}: column '{column}': {describe(value)}", column, value))
         bad |= mask_
@@ -122,7 +127,7 @@ def build_batch(table: RawTable, roles: list[ColumnRole], mask: bool = True) -> 
                       for c in by_role.get(r, [])]
     # Hash only what the customer said and when: counters and replies that change between exports of
     # the same review must not make it look new.
-    columns = [table.column(table.header.index(c)) for c in hashed_columns]
+    columns = [table.column(index_of[c]) for c in hashed_columns]
     content_hash = pd.Series([hashlib.sha1(_SEP.join(cells).encode()).hexdigest() for cells in zip(*columns)]
                              if columns else [hashlib.sha1(_raw(r, None).encode()).hexdigest() for r in table.rows],
                              index=frame.index, dtype="str")
@@ -136,12 +141,11 @@ def build_batch(table: RawTable, roles: list[ColumnRole], mask: bool = True) -> 
         "dedup_key": dedup, "content_hash": content_hash, "responded_at": responded_at,
         "customer": customer, "touchpoint": touchpoint})[good]
 
-    segment_parts = []
-    for col in by_role.get("segment", []):
-        values = frame[col.column].str.strip()
-        keep = good & (values != "")
-        segment_parts.append(pd.DataFrame({"local_id": frame.index[keep], "name": col.column,
-                                           "value": values[keep].to_numpy()}))
+    # Segments stay wide (one column each); the store unpivots them in SQL.
+    # Arrow straight from the parsed strings: several times faster than a pandas string column.
+    segments = pa.table({"local_id": pa.array(range(n), pa.int64()),
+                         **{c.column: pa.array(table.column(index_of[c.column]), pa.string())
+                            for c in by_role.get("segment", [])}})
 
     good_ids = set(frame.index[good])
     comments = comments[comments["local_id"].isin(good_ids)].reset_index(drop=True)
@@ -156,7 +160,7 @@ def build_batch(table: RawTable, roles: list[ColumnRole], mask: bool = True) -> 
         encoding=table.encoding, delimiter=table.delimiter, mapping=[c.to_dict() for c in roles],
         mask_pii=mask, rows=table.records, responses=responses.reset_index(drop=True),
         scores=scores_frame[scores_frame["local_id"].isin(good_ids)],
-        segments=_concat(segment_parts, ["local_id", "name", "value"]),
+        segments=segments,
         comments=comments, rejected=rejected.sort_values("line_no", kind="stable"))
 
 

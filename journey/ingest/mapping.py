@@ -40,7 +40,7 @@ _SEGMENT_WORDS = re.compile(r"age|年代|年齢|gender|性別|sex|region|prefect
 _NOISE = re.compile(r"ip address|millis|link|url|network id|collector id|custom data|package name"
                     r"|version code|^ua$|user agent", re.I)
 
-SAMPLE_ROWS = 3000
+SAMPLE_ROWS = 1500
 
 
 @dataclass
@@ -95,12 +95,10 @@ def _sample(table: RawTable) -> pd.DataFrame:
 def suggest_mapping(table: RawTable) -> list[ColumnRole]:
     """Suggest a role for every column of `table`, in header order."""
     frame = _sample(table)
-    flags = sum(1 for c in table.header if _stats(frame[c], False).flag)
-    roles: list[ColumnRole] = []
-    for index, name in enumerate(table.header):
-        values = frame[name]
-        full_unique = _is_unique(table, index) if _ID.search(name) or index == 0 else False
-        roles.append(_suggest_one(name, values, _stats(values, full_unique), many_flags=flags > 5))
+    stats = [_stats(frame[name], _is_unique(table, i) if _ID.search(name) or i == 0 else False)
+             for i, name in enumerate(table.header)]
+    many_flags = sum(st.flag for st in stats) > 5
+    roles = [_suggest_one(name, frame[name], st, many_flags) for name, st in zip(table.header, stats)]
     return _resolve_singles(roles)
 
 
@@ -124,7 +122,8 @@ def _suggest_one(name: str, values: pd.Series, st: _Stats, many_flags: bool) -> 
         if _DATE.search(name) and not _DATE_SECONDARY.search(name):
             return ColumnRole(name, "date", reason="date header and date values")
         return ColumnRole(name, "ignore", reason="another date column")
-    guess = scales.detect_scale(name, values)
+    # Long, varied answers are never scores: skip the (slower) scale check for them.
+    guess = None if st.mean_len > 20 and st.distinct > 20 else scales.detect_scale(name, values)
     if guess:
         return ColumnRole(name, "score", scale=guess.scale, reason=guess.reason)
     if _REPLY.search(name):

