@@ -83,6 +83,63 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             reason VARCHAR NOT NULL
         );
     """),
+    (2, "units, embedding cache, taxonomy versions, tags, human tags", """
+        CREATE TABLE units (
+            id BIGINT PRIMARY KEY,
+            comment_id BIGINT NOT NULL,
+            seq INTEGER NOT NULL,
+            text VARCHAR NOT NULL,
+            text_hash VARCHAR NOT NULL
+        );
+        CREATE INDEX units_comment ON units(comment_id);
+        CREATE TABLE embeddings (
+            model_id VARCHAR NOT NULL,
+            text_hash VARCHAR NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (model_id, text_hash)
+        );
+        CREATE TABLE taxonomy (
+            version INTEGER PRIMARY KEY,
+            preset VARCHAR NOT NULL,
+            data JSON NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+        CREATE TABLE tags (
+            unit_id BIGINT NOT NULL,
+            taxonomy_version INTEGER NOT NULL,
+            model_id VARCHAR NOT NULL,
+            stage VARCHAR NOT NULL,
+            stage_score DOUBLE NOT NULL,
+            stage_margin DOUBLE NOT NULL,
+            touchpoint VARCHAR NOT NULL,
+            touchpoint_score DOUBLE NOT NULL,
+            touchpoint_margin DOUBLE NOT NULL,
+            sentiment VARCHAR NOT NULL,
+            sentiment_score DOUBLE NOT NULL,
+            PRIMARY KEY (unit_id, taxonomy_version)
+        );
+        CREATE TABLE comment_tags (
+            comment_id BIGINT NOT NULL,
+            taxonomy_version INTEGER NOT NULL,
+            model_id VARCHAR NOT NULL,
+            stage VARCHAR NOT NULL,
+            stage_score DOUBLE NOT NULL,
+            stage_margin DOUBLE NOT NULL,
+            stages VARCHAR NOT NULL,
+            touchpoint VARCHAR NOT NULL,
+            touchpoint_score DOUBLE NOT NULL,
+            sentiment VARCHAR NOT NULL,
+            sentiment_score DOUBLE NOT NULL,
+            PRIMARY KEY (comment_id, taxonomy_version)
+        );
+        CREATE TABLE human_tags (
+            comment_id BIGINT PRIMARY KEY,
+            stage VARCHAR,
+            touchpoint VARCHAR,
+            sentiment VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        );
+    """),
 ]
 
 
@@ -299,7 +356,16 @@ def delete_import(con: duckdb.DuckDBPyConnection, import_id: int) -> bool:
 
 
 # Children first; later migrations append their own tables here.
+_UNITS_OF_IMPORT = ("SELECT u.id FROM units u JOIN comments c ON c.id = u.comment_id "
+                    "JOIN responses r ON r.id = c.response_id WHERE r.import_id = ?")
 _DELETE_IMPORT = [
+    f"DELETE FROM tags WHERE unit_id IN ({_UNITS_OF_IMPORT})",
+    "DELETE FROM comment_tags WHERE comment_id IN (SELECT c.id FROM comments c JOIN responses r "
+    "ON r.id = c.response_id WHERE r.import_id = ?)",
+    "DELETE FROM human_tags WHERE comment_id IN (SELECT c.id FROM comments c JOIN responses r "
+    "ON r.id = c.response_id WHERE r.import_id = ?)",
+    "DELETE FROM units WHERE comment_id IN (SELECT c.id FROM comments c JOIN responses r ON r.id = c.response_id "
+    "WHERE r.import_id = ?)",
     "DELETE FROM comments WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
     "DELETE FROM scores WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
     "DELETE FROM segments WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
@@ -392,3 +458,154 @@ def latest_comments(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataF
         """SELECT r.responded_at, c.masked_text AS text, c.question, i.file_name AS source
            FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
            ORDER BY r.responded_at DESC NULLS LAST, c.id DESC LIMIT ?""", [limit]).fetchdf()
+
+
+# ---------------------------------------------------------------------------------------------
+# Units, embeddings, taxonomy, tags
+
+
+def comments_without_units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Comments not yet split into units: id, masked_text, lang."""
+    return con.execute(
+        """SELECT c.id, c.masked_text, c.lang FROM comments c
+           WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.comment_id = c.id) ORDER BY c.id""").fetchdf()
+
+
+def save_units(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> int:
+    """Insert units (comment_id, seq, text, text_hash) with fresh ids; returns how many."""
+    if units.empty:
+        return 0
+    frame = units.copy()
+    first = _next_id(con, "units")
+    frame["id"] = range(first, first + len(frame))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert(con, "units", frame[["id", "comment_id", "seq", "text", "text_hash"]])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(frame)
+
+
+def load_embeddings(con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str]) -> dict:
+    """Cached vectors of this model for the given text hashes: {hash: float32 vector}."""
+    if not hashes:
+        return {}
+    con.register("_hashes", pd.DataFrame({"text_hash": list(set(hashes))}))
+    try:
+        rows = con.execute("""SELECT e.text_hash, e.vector FROM embeddings e JOIN _hashes h USING (text_hash)
+                              WHERE e.model_id = ?""", [model_id]).fetchall()
+    finally:
+        con.unregister("_hashes")
+    import numpy as np
+
+    return {h: np.frombuffer(v, dtype=np.float32) for h, v in rows}
+
+
+def save_embeddings(con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str], vectors) -> None:
+    """Store vectors (float32 rows) under (model_id, hash); hashes already stored are skipped."""
+    frame = pd.DataFrame({"model_id": model_id, "text_hash": hashes,
+                          "vector": [bytes(memoryview(v.astype("float32"))) for v in vectors]})
+    con.register("_frame", frame)
+    try:
+        con.execute("""INSERT INTO embeddings SELECT f.model_id, f.text_hash, f.vector FROM _frame f
+                       WHERE NOT EXISTS (SELECT 1 FROM embeddings e
+                                         WHERE e.model_id = f.model_id AND e.text_hash = f.text_hash)""")
+    finally:
+        con.unregister("_frame")
+
+
+def active_taxonomy(con: duckdb.DuckDBPyConnection) -> tuple[int, str, str] | None:
+    """(version, preset, JSON data) of the newest taxonomy, or None before the first save."""
+    rows = con.execute("SELECT version, preset, data FROM taxonomy ORDER BY version DESC LIMIT 1").fetchall()
+    return tuple(rows[0]) if rows else None
+
+
+def save_taxonomy(con: duckdb.DuckDBPyConnection, preset: str, data_json: str) -> int:
+    """Store a new taxonomy version; returns its number."""
+    version = int(scalar(con, "SELECT coalesce(max(version), 0) + 1 FROM taxonomy"))
+    con.execute("INSERT INTO taxonomy (version, preset, data) VALUES (?, ?, ?)", [version, preset, data_json])
+    return version
+
+
+def units_for_tagging(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every unit with its context: unit_id, comment_id, text, question, lang, the response's touchpoint
+    column value, its NPS and its mean 1–5 rating."""
+    return con.execute(
+        """WITH nps AS (SELECT response_id, max(value) AS nps FROM scores WHERE scale = 'nps_0_10'
+                        GROUP BY response_id),
+                rating AS (SELECT response_id, avg(value) AS rating FROM scores
+                           WHERE scale IN ('csat_1_5', 'stars_1_5') GROUP BY response_id)
+           SELECT u.id AS unit_id, u.comment_id, u.text, c.question, c.lang, r.touchpoint AS touchpoint_column,
+                  nps.nps, rating.rating
+           FROM units u JOIN comments c ON c.id = u.comment_id JOIN responses r ON r.id = c.response_id
+           LEFT JOIN nps ON nps.response_id = r.id LEFT JOIN rating ON rating.response_id = r.id
+           ORDER BY u.id""").fetchdf()
+
+
+def save_tags(con: duckdb.DuckDBPyConnection, unit_tags: pd.DataFrame, comment_tags: pd.DataFrame,
+              version: int) -> None:
+    """Replace the automatic tags with those of taxonomy `version`, in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM tags")
+        con.execute("DELETE FROM comment_tags")
+        _insert(con, "tags", unit_tags.assign(taxonomy_version=version)[
+            ["unit_id", "taxonomy_version", "model_id", "stage", "stage_score", "stage_margin", "touchpoint",
+             "touchpoint_score", "touchpoint_margin", "sentiment", "sentiment_score"]])
+        _insert(con, "comment_tags", comment_tags.assign(taxonomy_version=version)[
+            ["comment_id", "taxonomy_version", "model_id", "stage", "stage_score", "stage_margin", "stages",
+             "touchpoint", "touchpoint_score", "sentiment", "sentiment_score"]])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def save_human_tag(con: duckdb.DuckDBPyConnection, comment_id: int, stage: str | None = None,
+                   touchpoint: str | None = None, sentiment: str | None = None) -> None:
+    """Record the owner's correction of a comment; fields left None keep an earlier correction.
+
+    Human tags are never overwritten by re-tagging; they become labelled examples for the next run.
+    """
+    con.execute(
+        """INSERT INTO human_tags (comment_id, stage, touchpoint, sentiment) VALUES (?, ?, ?, ?)
+           ON CONFLICT (comment_id) DO UPDATE SET
+             stage = coalesce(excluded.stage, human_tags.stage),
+             touchpoint = coalesce(excluded.touchpoint, human_tags.touchpoint),
+             sentiment = coalesce(excluded.sentiment, human_tags.sentiment),
+             created_at = current_timestamp""", [comment_id, stage, touchpoint, sentiment])
+
+
+def human_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """All owner corrections: comment_id, question, stage, touchpoint, sentiment, created_at."""
+    return con.execute(
+        """SELECT h.comment_id, c.question, h.stage, h.touchpoint, h.sentiment, h.created_at
+           FROM human_tags h JOIN comments c ON c.id = h.comment_id ORDER BY h.created_at""").fetchdf()
+
+
+def comment_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Effective tags per comment (the owner's correction wins) with the comment and its response."""
+    return con.execute(
+        """SELECT c.id AS comment_id, c.response_id, r.import_id, r.responded_at, c.question, c.masked_text AS text,
+                  c.lang, coalesce(h.stage, t.stage) AS stage, t.stage_score, t.stage_margin,
+                  CASE WHEN h.stage IS NULL THEN t.stages
+                       WHEN t.stages IS NULL OR t.stages = '' THEN h.stage
+                       WHEN list_contains(string_split(t.stages, '|'), h.stage) THEN t.stages
+                       ELSE h.stage || '|' || t.stages END AS stages,
+                  coalesce(h.touchpoint, t.touchpoint) AS touchpoint, t.touchpoint_score,
+                  coalesce(h.sentiment, t.sentiment) AS sentiment, t.sentiment_score,
+                  (h.comment_id IS NOT NULL) AS corrected
+           FROM comments c JOIN responses r ON r.id = c.response_id
+           LEFT JOIN comment_tags t ON t.comment_id = c.id
+           LEFT JOIN human_tags h ON h.comment_id = c.id
+           ORDER BY c.id""").fetchdf()
+
+
+def unit_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Automatic tags per unit (sentence), in comment order."""
+    return con.execute(
+        """SELECT u.id AS unit_id, u.comment_id, u.seq, u.text, t.stage, t.stage_score, t.stage_margin,
+                  t.touchpoint, t.touchpoint_score, t.sentiment, t.sentiment_score
+           FROM units u LEFT JOIN tags t ON t.unit_id = u.id ORDER BY u.comment_id, u.seq""").fetchdf()

@@ -74,3 +74,29 @@ def mask_pii(text: str) -> str:
     if "san" in lowered or "mr" in lowered or "ms" in lowered or "dr" in lowered:
         text = _NAME_EN.sub(PLACEHOLDERS["name"], text)
     return text
+
+
+# --- units ---------------------------------------------------------------------------------------
+# Sentence ends: Japanese 。！？ (and their ASCII forms), line breaks, and English . ! ? before a space.
+_SENTENCE_END = re.compile(r"(?<=[。！？!?♪☆★])\s*|\n+|(?<=[.;])\s+(?=\S)")
+_MIN_JA_CHARS = 6
+_MIN_EN_WORDS = 3
+
+
+def _too_short(piece: str) -> bool:
+    if _JA.search(piece):
+        return len(re.sub(r"[\s、。！？!?・…]", "", piece)) < _MIN_JA_CHARS
+    return len(piece.split()) < _MIN_EN_WORDS
+
+
+def split_units(text: str) -> list[str]:
+    """Split a comment into sentence-level units; fragments too short to mean anything join a neighbour."""
+    pieces = [p.strip() for p in _SENTENCE_END.split(text.strip()) if p and p.strip()]
+    units: list[str] = []
+    for piece in pieces:
+        if units and (_too_short(piece) or _too_short(units[-1])):
+            joiner = "" if _JA.search(units[-1][-1:] + piece[:1]) else " "
+            units[-1] = f"{units[-1]}{joiner}{piece}"
+        else:
+            units.append(piece)
+    return units or ([text.strip()] if text.strip() else [])

@@ -1,0 +1,421 @@
+"""Units → journey stage, touchpoint and sentiment, with scores, margins and honest abstention.
+
+How a unit is scored against a category (a stage or a touchpoint):
+- similarity to the category's example phrases and descriptions (mean of the top-k cosines, blended with
+  the cosine to their centroid), plus the owner's corrected units of that category as further examples;
+- turned into probabilities with a temperature measured from the scores themselves (cosine scales differ
+  per model: e5 puts everything between 0.8 and 0.93), so thresholds are never fixed cosines;
+- once the owner has labelled a few units per category, a logistic regression over those labels is
+  blended in, its weight growing with the number of labels;
+- "unclassified" when the gap between the best and second-best probability is among the smallest
+  `abstain_share` of the corpus (calibrated on the corpus at hand, per model).
+Sentiment: position between positive and negative anchor phrases, standardised over the corpus, plus
+the response's own score (a 1-star review is not "positive").
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from journey import store
+from journey.embed import Embedder, embed_cached
+from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset, sentiment_phrases
+from journey.text import split_units
+from journey.embed import text_hash
+
+SENTIMENTS = ("positive", "neutral", "negative")
+TOP_K = 3
+
+
+@dataclass
+class Settings:
+    """Tunable knobs; defaults chosen on bench/accuracy.py."""
+
+    abstain_share: float = 0.15
+    touchpoint_abstain_share: float = 0.15
+    neutral_band: float = 0.35
+    rating_weight: float = 0.9
+    min_labels_per_class: int = 3
+
+
+@dataclass
+class Anchors:
+    """Embedded prototype texts of one taxonomy for one model."""
+
+    stage_keys: list[str]
+    stage_groups: list[np.ndarray]
+    touchpoint_keys: list[str]
+    touchpoint_groups: list[np.ndarray]
+    positive: np.ndarray
+    negative: np.ndarray
+
+
+@dataclass
+class OwnerLabels:
+    """The owner's corrected comments (each as the mean of its unit vectors) with their labels (None
+    where a field was not corrected) and the survey question each answers (a strong hint: "what would
+    you recommend" → loyalty)."""
+
+    vectors: np.ndarray
+    stage: list[str | None] = field(default_factory=list)
+    touchpoint: list[str | None] = field(default_factory=list)
+    sentiment: list[str | None] = field(default_factory=list)
+    question: list[str] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, dim: int) -> "OwnerLabels":
+        return cls(np.zeros((0, dim), np.float32))
+
+
+def build_anchors(embed: Callable[[list[str]], np.ndarray], taxonomy: Taxonomy) -> Anchors:
+    """Embed every prototype text of the taxonomy and the sentiment phrases (one call, cache-friendly)."""
+    groups = [c.prototype_texts() for c in taxonomy.stages] + [c.prototype_texts() for c in taxonomy.touchpoints]
+    phrases = sentiment_phrases()
+    texts = [t for g in groups for t in g] + phrases["positive"] + phrases["negative"]
+    vectors = embed(texts)
+    out, start = [], 0
+    for group in groups:
+        out.append(vectors[start:start + len(group)])
+        start += len(group)
+    n_pos = len(phrases["positive"])
+    pos, neg = vectors[start:start + n_pos], vectors[start + n_pos:]
+    n_stages = len(taxonomy.stages)
+    return Anchors(taxonomy.stage_keys(), out[:n_stages], taxonomy.touchpoint_keys(), out[n_stages:], pos, neg)
+
+
+def group_scores(x: np.ndarray, groups: Sequence[np.ndarray], k: int = TOP_K) -> np.ndarray:
+    """(n units × groups) similarity: half mean of the top-k cosines, half cosine to the group centroid."""
+    out = np.zeros((len(x), len(groups)), np.float32)
+    for j, group in enumerate(groups):
+        if len(group) == 0:
+            out[:, j] = -1.0
+            continue
+        sims = x @ group.T
+        kk = min(k, sims.shape[1])
+        top = np.partition(sims, sims.shape[1] - kk, axis=1)[:, -kk:].mean(axis=1)
+        centroid = group.mean(axis=0)
+        centroid /= max(np.linalg.norm(centroid), 1e-9)
+        out[:, j] = 0.5 * top + 0.5 * (x @ centroid)
+    return out
+
+
+def temperature(scores: np.ndarray) -> float:
+    """Spread of scores across categories (row-centred std): the model's own cosine scale."""
+    if scores.size == 0 or scores.shape[1] < 2:
+        return 1.0
+    centred = scores - scores.mean(axis=1, keepdims=True)
+    return float(max(centred.std(), 1e-4))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _with_owner_examples(groups: Sequence[np.ndarray], keys: list[str], vectors: np.ndarray,
+                         labels: list[str | None]) -> list[np.ndarray]:
+    out = []
+    for key, group in zip(keys, groups):
+        mine = vectors[[i for i, label in enumerate(labels) if label == key]] if len(vectors) else vectors
+        out.append(np.vstack([group, mine]) if len(mine) else group)
+    return out
+
+
+def prototype_probs(x: np.ndarray, groups: Sequence[np.ndarray]) -> np.ndarray:
+    """Probabilities over the groups from prototype similarity, at the model's own temperature."""
+    scores = group_scores(x, groups)
+    return softmax(scores / temperature(scores))
+
+
+def _features(x: np.ndarray, proto: np.ndarray, questions: Sequence[str], vocabulary: list[str]) -> np.ndarray:
+    onehot = np.zeros((len(x), len(vocabulary)), np.float32)
+    index = {q: i for i, q in enumerate(vocabulary)}
+    for row, q in enumerate(questions):
+        if q in index:
+            onehot[row, index[q]] = 1.0
+    return np.hstack([x, proto, onehot])
+
+
+def classifier_probs(x: np.ndarray, proto: np.ndarray, questions: Sequence[str], keys: list[str],
+                     owner: OwnerLabels, owner_field: list[str | None], groups: Sequence[np.ndarray],
+                     min_per_class: int) -> tuple[np.ndarray | None, int]:
+    """Logistic regression over the owner's labels (features: embedding, prototype probabilities and the
+    survey question); returns probabilities over `keys` and the number of labels used.
+
+    None until at least two categories have `min_per_class` labels each.
+    """
+    pairs = [(i, label) for i, label in enumerate(owner_field) if label in keys]
+    counts = pd.Series([label for _, label in pairs], dtype=object).value_counts()
+    usable = counts[counts >= min_per_class]
+    if len(usable) < 2:
+        return None, 0
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [i for i, label in pairs if label in usable.index]
+    owner_questions = [owner.question[i] if i < len(owner.question) else "" for i in rows]
+    vocabulary = sorted(set(owner_questions))
+    train = _features(owner.vectors[rows], prototype_probs(owner.vectors[rows], groups), owner_questions,
+                      vocabulary)
+    model = LogisticRegression(C=4.0, max_iter=1000, class_weight="balanced")
+    model.fit(train, [owner_field[i] for i in rows])
+    predicted = model.predict_proba(_features(x, proto, questions, vocabulary))
+    probs = np.full((len(x), len(keys)), 1e-3, np.float32)
+    for column, cls in enumerate(model.classes_):
+        probs[:, keys.index(cls)] = predicted[:, column]
+    # The owner's labels are not a sample of the corpus (the review queue asks about rare and unsure
+    # comments), so re-weight by the corpus class mix as the prototypes see it (Saerens et al. 2002).
+    if len(proto) and proto.shape[1] == len(keys):
+        corpus_prior = proto.mean(axis=0) + 1e-3
+        probs = probs * (corpus_prior / corpus_prior.sum() * len(keys))
+    return probs / probs.sum(axis=1, keepdims=True), len(rows)
+
+
+def decide(probs: np.ndarray, keys: list[str], abstain_share: float) -> pd.DataFrame:
+    """Best key per row with its probability and margin; the smallest-margin `abstain_share` abstain."""
+    if len(probs) == 0:
+        return pd.DataFrame({"key": pd.Series(dtype=object), "score": pd.Series(dtype=float),
+                             "margin": pd.Series(dtype=float)})
+    order = np.argsort(-probs, axis=1)
+    rows = np.arange(len(probs))
+    best = probs[rows, order[:, 0]]
+    margin = best - (probs[rows, order[:, 1]] if probs.shape[1] > 1 else 0)
+    threshold = float(np.quantile(margin, abstain_share)) if abstain_share > 0 else -1.0
+    chosen = np.where(margin <= threshold, UNCLASSIFIED, np.array(keys, dtype=object)[order[:, 0]])
+    return pd.DataFrame({"key": chosen, "score": best, "margin": margin})
+
+
+def rating_prior(nps: pd.Series, rating: pd.Series) -> np.ndarray:
+    """+1 for promoters / 4–5, −1 for detractors / 1–2, 0 for the middle or no score."""
+    prior = np.zeros(len(nps), np.float32)
+    nps_v, rating_v = nps.to_numpy(dtype="float64"), rating.to_numpy(dtype="float64")
+    prior = np.where(nps_v >= 9, 1.0, np.where(nps_v <= 6, -1.0, prior))
+    has_rating = ~np.isnan(rating_v)
+    from_rating = np.where(rating_v >= 4, 1.0, np.where(rating_v <= 2, -1.0, np.where(rating_v < 3, -0.5, 0.0)))
+    prior = np.where(has_rating & (prior == 0), from_rating, prior)
+    return prior.astype(np.float32)
+
+
+def sentiment(x: np.ndarray, anchors: Anchors, prior: np.ndarray, settings: Settings) -> np.ndarray:
+    """Signed sentiment score per unit (above `neutral_band` positive, below its negative negative):
+    the unit's position between positive and negative anchor phrases, standardised over the corpus,
+    plus the response's own score."""
+    raw = group_scores(x, [anchors.positive, anchors.negative])
+    axis = raw[:, 0] - raw[:, 1]
+    spread = float(axis.std()) if len(axis) > 1 else 1.0
+    z = (axis - float(np.median(axis))) / max(spread, 1e-4)
+    return z + settings.rating_weight * prior
+
+
+def sentiment_label(score: np.ndarray, neutral_band: float) -> np.ndarray:
+    return np.where(score > neutral_band, "positive", np.where(score < -neutral_band, "negative", "neutral"))
+
+
+def map_touchpoint_values(values: Sequence[str], embed: Callable[[list[str]], np.ndarray],
+                          anchors: Anchors) -> dict[str, str]:
+    """Raw values of an export's touchpoint column (e.g. 店舗（カフェ）, アプリ) → touchpoint keys.
+
+    Values that fit no touchpoint clearly (その他, Other) are left out, so inference decides for them.
+    """
+    distinct = sorted({v for v in values if isinstance(v, str) and v.strip()})
+    if not distinct:
+        return {}
+    scores = group_scores(embed(distinct), anchors.touchpoint_groups)
+    probs = softmax(scores / temperature(scores))
+    out = {}
+    for value, row in zip(distinct, probs):
+        order = np.argsort(-row)
+        if row[order[0]] - row[order[1]] > 0.05 and value.strip().lower() not in {"その他", "other", "others"}:
+            out[value] = anchors.touchpoint_keys[order[0]]
+    return out
+
+
+def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: OwnerLabels,
+                touchpoint_map: dict[str, str], settings: Settings | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Unit tags and comment tags for embedded units.
+
+    `units` needs unit_id, comment_id, question, touchpoint_column, nps, rating. A comment's stage and
+    touchpoint come from its units' probabilities (the strongest signal of each category over its
+    sentences), with abstention decided among comments; its `stages` are every stage its units carry.
+    """
+    settings = settings or Settings()
+    questions = units["question"].fillna("").tolist() if len(units) else []
+    # Units: prototypes (plus the owner's corrected comments as extra examples).
+    stage_p = prototype_probs(x, _with_owner_examples(anchors.stage_groups, anchors.stage_keys, owner.vectors,
+                                                      owner.stage))
+    touch_p = prototype_probs(x, _with_owner_examples(anchors.touchpoint_groups, anchors.touchpoint_keys,
+                                                      owner.vectors, owner.touchpoint))
+    feel = sentiment(x, anchors, rating_prior(units["nps"], units["rating"]), settings)
+    given = units["touchpoint_column"].map(touchpoint_map) if len(units) else pd.Series(dtype=object)
+
+    def override(decided: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
+        # A touchpoint column in the export wins over inference.
+        known = values.notna().to_numpy()
+        decided.loc[known, "key"] = values[known].to_numpy()
+        decided.loc[known, "score"] = 1.0
+        return decided
+
+    stage_u = decide(stage_p, anchors.stage_keys, settings.abstain_share)
+    touch_u = override(decide(touch_p, anchors.touchpoint_keys, settings.touchpoint_abstain_share), given)
+    unit_tags = pd.DataFrame({
+        "unit_id": units["unit_id"].to_numpy(), "comment_id": units["comment_id"].to_numpy(),
+        "stage": stage_u["key"].to_numpy(), "stage_score": stage_u["score"].to_numpy(),
+        "stage_margin": stage_u["margin"].to_numpy(),
+        "touchpoint": touch_u["key"].to_numpy(), "touchpoint_score": touch_u["score"].to_numpy(),
+        "touchpoint_margin": touch_u["margin"].to_numpy(),
+        "sentiment": sentiment_label(feel, settings.neutral_band), "sentiment_score": feel})
+
+    # Comments: their units' probabilities averaged, blended with the owner-trained classifier, which
+    # sees the comment as a whole (mean of its unit vectors) and the question it answers.
+    comment_ids = units["comment_id"].to_numpy()
+    order = pd.unique(comment_ids)
+    mean = lambda values: pd.DataFrame(values).groupby(comment_ids, sort=False).mean().reindex(order).to_numpy()  # noqa: E731
+    xc = comment_vectors(x, comment_ids, order)
+    questions_c = units.groupby("comment_id", sort=False)["question"].first().reindex(order).fillna("").tolist()
+    stage_c = decide(learn(mean(stage_p), xc, questions_c, anchors.stage_keys, anchors.stage_groups, owner,
+                           owner.stage, settings), anchors.stage_keys, settings.abstain_share)
+    first_given = given.groupby(comment_ids, sort=False).first().reindex(order) if len(units) else given
+    touch_c = override(decide(learn(mean(touch_p), xc, questions_c, anchors.touchpoint_keys,
+                                    anchors.touchpoint_groups, owner, owner.touchpoint, settings),
+                              anchors.touchpoint_keys, settings.touchpoint_abstain_share),
+                       first_given.reset_index(drop=True))
+    mean_feel = mean(feel.reshape(-1, 1))[:, 0] if len(units) else np.zeros(0)
+    learned, used = classifier_probs(xc, prototype_probs(xc, [anchors.positive, anchors.negative]), questions_c,
+                                     list(SENTIMENTS), owner, owner.sentiment,
+                                     [anchors.positive, anchors.negative], settings.min_labels_per_class)
+    if learned is not None:
+        weight = min(0.8, 0.3 + used / (used + 40))
+        mean_feel = (1 - weight) * mean_feel + weight * 2.0 * (learned[:, 0] - learned[:, 2])
+    by_comment = unit_tags.groupby("comment_id", sort=False)
+    labels = by_comment["sentiment"].agg(lambda s: set(s)).reindex(order)
+    comment_feel = [("negative" if learned is None and "negative" in ls and "positive" not in ls else
+                     sentiment_label(np.array([m]), settings.neutral_band)[0]) for ls, m in zip(labels, mean_feel)]
+    rank = {k: i for i, k in enumerate(anchors.stage_keys)}
+    unit_stages = by_comment["stage"].agg(lambda s: set(s) - {UNCLASSIFIED}).reindex(order)
+    stages = ["|".join(sorted(set(u) | ({c} - {UNCLASSIFIED}), key=rank.get))
+              for u, c in zip(unit_stages, stage_c["key"])]
+    comment_tags = pd.DataFrame({
+        "comment_id": order, "stage": stage_c["key"].to_numpy(), "stage_score": stage_c["score"].to_numpy(),
+        "stage_margin": stage_c["margin"].to_numpy(), "stages": stages,
+        "touchpoint": touch_c["key"].to_numpy(), "touchpoint_score": touch_c["score"].to_numpy(),
+        "sentiment": comment_feel, "sentiment_score": mean_feel})
+    return unit_tags, comment_tags
+
+
+def comment_vectors(x: np.ndarray, comment_ids: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """A comment as the normalised mean of its unit vectors (no second embedding pass)."""
+    if len(x) == 0:
+        return np.zeros((0, x.shape[1] if x.ndim == 2 else 0), np.float32)
+    mean = pd.DataFrame(x).groupby(comment_ids, sort=False).mean().reindex(order).to_numpy(dtype=np.float32)
+    return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
+
+
+def learn(proto: np.ndarray, xc: np.ndarray, questions: list[str], keys: list[str],
+          groups: Sequence[np.ndarray], owner: OwnerLabels, owner_field: list[str | None],
+          settings: Settings) -> np.ndarray:
+    """Blend prototype probabilities with the owner-trained classifier once there are enough labels."""
+    learned, used = classifier_probs(xc, proto, questions, keys, owner, owner_field, groups,
+                                     settings.min_labels_per_class)
+    if learned is None:
+        return proto
+    weight = min(0.9, 0.4 + used / (used + 4 * len(keys)))  # a few labels nudge; many labels lead
+    return (1 - weight) * proto + weight * learned
+
+
+def _renormalise(p: np.ndarray) -> np.ndarray:
+    return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# Against the database
+
+
+@dataclass
+class TagSummary:
+    """What `tag_database` did; `to_dict()` is the CLI's --json record."""
+
+    units: int
+    new_units: int
+    embedded: int
+    seconds: float
+    unclassified_share: float       # share of comments whose stage is "unclassified"
+    taxonomy_version: int
+    model_id: str
+
+    @property
+    def units_per_second(self) -> float:
+        return self.units / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict:
+        return {"units": self.units, "new_units": self.new_units, "embedded": self.embedded,
+                "seconds": round(self.seconds, 2), "units_per_second": round(self.units_per_second, 1),
+                "unclassified_share": round(self.unclassified_share, 4),
+                "taxonomy_version": self.taxonomy_version, "model_id": self.model_id}
+
+
+def ensure_taxonomy(con, preset: str | None = None) -> tuple[int, Taxonomy]:
+    """The active taxonomy (creating version 1 from `preset` or 'default'); a different preset asked
+    for explicitly becomes a new version."""
+    current = store.active_taxonomy(con)
+    if current and (preset is None or current[1] == preset):
+        version, _, data = current
+        return version, Taxonomy.from_json(data)
+    taxonomy = load_preset(preset or "default")
+    version = store.save_taxonomy(con, taxonomy.key, taxonomy.to_json())
+    return version, taxonomy
+
+
+def ensure_units(con) -> int:
+    """Split every comment that has no units yet; returns the number of new units."""
+    comments = store.comments_without_units(con)
+    rows = []
+    for comment_id, text in zip(comments["id"], comments["masked_text"]):
+        for seq, unit in enumerate(split_units(text)):
+            rows.append((int(comment_id), seq, unit, text_hash(unit)))
+    return store.save_units(con, pd.DataFrame(rows, columns=["comment_id", "seq", "text", "text_hash"]))
+
+
+def owner_labels(human: pd.DataFrame, units: pd.DataFrame, x: np.ndarray) -> OwnerLabels:
+    """The owner's comment corrections (store.human_tags) with their comments' vectors."""
+    human = human[human["comment_id"].isin(units["comment_id"])]
+    if human.empty:
+        return OwnerLabels.empty(x.shape[1] if x.ndim == 2 else 0)
+    vectors = comment_vectors(x, units["comment_id"].to_numpy(), human["comment_id"].to_numpy())
+    clean = lambda s: [v if isinstance(v, str) and v else None for v in s]  # noqa: E731
+    return OwnerLabels(vectors, clean(human["stage"]), clean(human["touchpoint"]), clean(human["sentiment"]),
+                       human["question"].fillna("").tolist())
+
+
+def tag_database(con, embedder: Embedder, preset: str | None = None, settings: Settings | None = None,
+                 progress: Callable[[int, int, str], None] | None = None) -> TagSummary:
+    """Split, embed (only texts never embedded by this model) and tag every unit of the database.
+
+    All units are re-scored each time so that thresholds are calibrated on the whole corpus; embedding
+    is the slow part and is cached, so a re-tag after a taxonomy edit costs seconds.
+    """
+    report = progress or (lambda done, total, stage: None)
+    started = time.perf_counter()
+    version, taxonomy = ensure_taxonomy(con, preset)
+    new_units = ensure_units(con)
+    units = store.units_for_tagging(con)
+    before = store.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id])
+    embed = lambda texts: embed_cached(con, embedder, texts)  # noqa: E731
+    anchors = build_anchors(embed, taxonomy)
+    x = embed_cached(con, embedder, units["text"].tolist(),
+                     progress=lambda done, total: report(done, total, "embedding"))
+    embedded = store.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id]) - before
+    report(len(units), len(units), "tagging")
+    touchpoint_map = map_touchpoint_values(units["touchpoint_column"].dropna().unique().tolist(), embed, anchors)
+    owner = owner_labels(store.human_tags(con), units, x)
+    unit_tags, comment_tags = tag_vectors(x, units, anchors, owner, touchpoint_map, settings)
+    store.save_tags(con, unit_tags.assign(model_id=embedder.model_id),
+                    comment_tags.assign(model_id=embedder.model_id), version)
+    share = float((comment_tags["stage"] == UNCLASSIFIED).mean()) if len(comment_tags) else 0.0
+    return TagSummary(len(units), new_units, int(embedded), time.perf_counter() - started, share, version,
+                      embedder.model_id)

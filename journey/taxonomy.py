@@ -1,0 +1,100 @@
+"""Journey stages and touchpoints: presets (ja/en labels, descriptions, example phrases) and versions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+
+UNCLASSIFIED = "unclassified"
+PRESET_KEYS = ["default", "five_stage", "restaurant", "retail", "hotel", "beauty", "clinic", "software",
+               "transport"]
+
+
+@dataclass
+class Category:
+    """A stage or touchpoint: key (stable, used in exports), labels, description and examples per language."""
+
+    key: str
+    label: dict[str, str]
+    description: dict[str, str] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def prototype_texts(self) -> list[str]:
+        """Texts whose embeddings stand for this category: both descriptions and every example phrase."""
+        texts = [self.description.get(lang, "") for lang in ("ja", "en")]
+        for lang in ("ja", "en"):
+            texts.extend(self.examples.get(lang, []))
+        return [t for t in texts if t.strip()]
+
+
+@dataclass
+class Taxonomy:
+    """A preset or the owner's edited copy of one."""
+
+    key: str
+    label: dict[str, str]
+    stages: list[Category]
+    touchpoints: list[Category]
+    description: dict[str, str] = field(default_factory=dict)
+    version: int = 1
+
+    def stage_keys(self) -> list[str]:
+        return [c.key for c in self.stages]
+
+    def touchpoint_keys(self) -> list[str]:
+        return [c.key for c in self.touchpoints]
+
+    def stage_label(self, key: str, lang: str) -> str:
+        return _label(self.stages, key, lang)
+
+    def touchpoint_label(self, key: str, lang: str) -> str:
+        return _label(self.touchpoints, key, lang)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Taxonomy":
+        return cls(key=data["key"], label=data["label"], description=data.get("description", {}),
+                   version=int(data.get("version", 1)),
+                   stages=[Category(**_category(c)) for c in data["stages"]],
+                   touchpoints=[Category(**_category(c)) for c in data["touchpoints"]])
+
+    @classmethod
+    def from_json(cls, text: str) -> "Taxonomy":
+        return cls.from_dict(json.loads(text))
+
+
+def _category(data: dict) -> dict:
+    return {"key": data["key"], "label": data["label"], "description": data.get("description", {}),
+            "examples": data.get("examples", {})}
+
+
+def _label(categories: list[Category], key: str, lang: str) -> str:
+    if key == UNCLASSIFIED:
+        return {"ja": "未分類", "en": "Unclassified"}.get(lang, key)
+    for c in categories:
+        if c.key == key:
+            return c.label.get(lang) or c.label.get("en") or key
+    return key
+
+
+def load_preset(key: str) -> Taxonomy:
+    """A bundled preset by key (default, five_stage, restaurant, retail, hotel, beauty, clinic, software,
+    transport). Raises KeyError for an unknown key."""
+    if key not in PRESET_KEYS:
+        raise KeyError(f"unknown preset '{key}': choose one of {', '.join(PRESET_KEYS)}")
+    text = resources.files("journey.presets").joinpath(f"{key}.json").read_text(encoding="utf-8")
+    return Taxonomy.from_json(text)
+
+
+def preset_labels(lang: str) -> dict[str, str]:
+    """Preset key → its label in `lang`, in menu order."""
+    return {key: load_preset(key).label.get(lang, key) for key in PRESET_KEYS}
+
+
+def sentiment_phrases() -> dict[str, list[str]]:
+    """Generic positive and negative phrases (ja + en) that anchor the sentiment axis."""
+    data = json.loads(resources.files("journey.presets").joinpath("sentiment.json").read_text(encoding="utf-8"))
+    return {polarity: data[polarity]["ja"] + data[polarity]["en"] for polarity in ("positive", "negative")}
