@@ -10,6 +10,8 @@ lang = current_lang()
 pages = [
     st.Page("views/overview.py", title=t("nav.overview", lang), icon=":material/dashboard:", url_path="overview",
             default=True),
+    st.Page("views/review.py", title=t("nav.review", lang), icon=":material/fact_check:", url_path="review"),
+    st.Page("views/taxonomy.py", title=t("nav.taxonomy", lang), icon=":material/category:", url_path="taxonomy"),
     st.Page("views/import.py", title=t("nav.import", lang), icon=":material/upload_file:", url_path="import"),
 ]
 navigation = st.navigation(pages)

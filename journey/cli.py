@@ -1,16 +1,18 @@
-"""Command line: python -m journey ingest|export|demo (tag and report join in later)."""
+"""Command line: python -m journey ingest|tag|export|demo (report joins in later)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from journey import exporting, store
 from journey.config import DEMO_DIR, load_settings
 from journey.errors import JourneyError
 from journey.ingest import import_file
+from journey.taxonomy import PRESET_KEYS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, metavar="FILE.csv")
     export.add_argument("--db", type=Path)
     export.set_defaults(run=_export)
+
+    tag = sub.add_parser("tag", help="tag every comment with journey stage, touchpoint and sentiment")
+    tag.add_argument("--db", type=Path)
+    tag.add_argument("--preset", choices=PRESET_KEYS,
+                     help="taxonomy preset (a different one than the active taxonomy becomes a new version)")
+    tag.add_argument("--embedder", help="e5 (default), sentence-transformers, st:<model folder> or hashing")
+    tag.add_argument("--json", action="store_true")
+    tag.set_defaults(run=_tag)
 
     demo = sub.add_parser("demo", help="load the bundled demo exports from data/demo")
     demo.add_argument("--db", type=Path)
@@ -83,6 +93,32 @@ def _export(args: argparse.Namespace) -> int:
         frame = store.export_comments(con)
     exporting.write_csv(frame, args.out)
     print(f"wrote {len(frame)} comments to {args.out}")
+    return 0
+
+
+def _tag(args: argparse.Namespace) -> int:
+    from journey.embed import get_embedder
+    from journey.tagging import tag_database
+
+    started = time.monotonic()
+
+    def progress(done: int, total: int, stage: str) -> None:
+        if sys.stderr.isatty() or stage == "tagging":
+            rate = done / max(time.monotonic() - started, 1e-6)
+            left = (total - done) / rate if rate else 0
+            print(f"\r{stage}: {done}/{total} ({left:.0f} s left)   ", end="" if stage != "tagging" else "\n",
+                  file=sys.stderr, flush=True)
+
+    embedder = get_embedder(args.embedder)
+    with store.Database(_db(args)).connect() as con:
+        summary = tag_database(con, embedder, preset=args.preset, progress=progress)
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        print(f"tagged {summary.units} units ({summary.new_units} new, {summary.embedded} texts embedded) in "
+              f"{summary.seconds:.1f} s = {summary.units_per_second:.0f} units/s; "
+              f"{summary.unclassified_share:.0%} of comments unclassified; taxonomy v{summary.taxonomy_version}, "
+              f"{summary.model_id}")
     return 0
 
 

@@ -70,7 +70,7 @@ class SentenceTransformerEmbedder:
 
         path = name_or_path or default_st_model_path()
         self._model = SentenceTransformer(path, device="cpu")
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension())
         self.prefix = E5_PREFIX if "e5" in os.path.basename(str(path)).lower() else ""
         self.model_id = f"st:{os.path.basename(os.path.normpath(str(path)))}"
         self.batch_size = batch_size

@@ -409,12 +409,21 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def export_comments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per comment with its response's fields, scores (one column per question) and segments."""
+    """One row per comment: response fields, masked text, tags (a human correction wins; empty before
+    tagging), scores (one column per question) and segments."""
     base = con.execute(
         """SELECT c.id AS comment_id, r.import_id, i.file_name AS source_file, r.external_id,
                   r.responded_at, r.customer, r.touchpoint AS touchpoint_column, c.question,
-                  c.masked_text AS text, c.lang, r.id AS response_id
+                  c.masked_text AS text, c.lang,
+                  coalesce(h.stage, t.stage) AS stage, t.stage_score,
+                  CASE WHEN h.stage IS NULL OR t.stages IS NULL THEN coalesce(t.stages, h.stage)
+                       WHEN list_contains(string_split(t.stages, '|'), h.stage) THEN t.stages
+                       ELSE h.stage || '|' || t.stages END AS stages,
+                  coalesce(h.touchpoint, t.touchpoint) AS touchpoint, t.touchpoint_score,
+                  coalesce(h.sentiment, t.sentiment) AS sentiment, t.sentiment_score,
+                  r.id AS response_id
            FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
+           LEFT JOIN comment_tags t ON t.comment_id = c.id LEFT JOIN human_tags h ON h.comment_id = c.id
            ORDER BY r.import_id, r.line_no, c.id""").fetchdf()
     if base.empty:
         return base.drop(columns=["response_id"])
@@ -575,7 +584,7 @@ def save_human_tag(con: duckdb.DuckDBPyConnection, comment_id: int, stage: str |
              stage = coalesce(excluded.stage, human_tags.stage),
              touchpoint = coalesce(excluded.touchpoint, human_tags.touchpoint),
              sentiment = coalesce(excluded.sentiment, human_tags.sentiment),
-             created_at = current_timestamp""", [comment_id, stage, touchpoint, sentiment])
+             created_at = now()""", [comment_id, stage, touchpoint, sentiment])
 
 
 def human_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

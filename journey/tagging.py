@@ -419,3 +419,87 @@ def tag_database(con, embedder: Embedder, preset: str | None = None, settings: S
     share = float((comment_tags["stage"] == UNCLASSIFIED).mean()) if len(comment_tags) else 0.0
     return TagSummary(len(units), new_units, int(embedded), time.perf_counter() - started, share, version,
                       embedder.model_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning from the owner
+
+
+def cached_comment_vectors(con, model_id: str, comment_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(comment ids found, their vectors) from cached unit embeddings; no model needed."""
+    units = con.execute(
+        """SELECT u.comment_id, e.vector FROM units u JOIN embeddings e
+             ON e.text_hash = u.text_hash AND e.model_id = ?
+           WHERE u.comment_id IN (SELECT unnest(?::BIGINT[])) ORDER BY u.comment_id, u.seq""",
+        [model_id, [int(c) for c in comment_ids]]).fetchall()
+    if not units:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    ids = np.array([u[0] for u in units])
+    x = np.vstack([np.frombuffer(u[1], dtype=np.float32) for u in units])
+    order = pd.unique(ids)
+    return order, comment_vectors(x, ids, order)
+
+
+def active_model_id(con) -> str | None:
+    """The model the current tags were made with."""
+    rows = con.execute("SELECT model_id FROM comment_tags LIMIT 1").fetchall()
+    return rows[0][0] if rows else None
+
+
+@dataclass
+class OwnerAccuracy:
+    labelled: int
+    accuracy: float | None      # cross-validated stage accuracy on the owner's own labels
+    folds: int
+
+
+def owner_accuracy(con, min_per_class: int = 3) -> OwnerAccuracy:
+    """Estimated stage accuracy from cross-validation on the owner's corrections (None until enough)."""
+    human = store.human_tags(con)
+    human = human[human["stage"].notna() & (human["stage"] != UNCLASSIFIED)]
+    model_id = active_model_id(con)
+    if human.empty or model_id is None:
+        return OwnerAccuracy(len(human), None, 0)
+    ids, xc = cached_comment_vectors(con, model_id, human["comment_id"].tolist())
+    labels = human.set_index("comment_id").loc[ids]
+    counts = labels["stage"].value_counts()
+    keep = labels["stage"].map(counts).to_numpy() >= min_per_class
+    if keep.sum() < 2 * min_per_class or (counts >= min_per_class).sum() < 2:
+        return OwnerAccuracy(len(human), None, 0)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    folds = int(min(5, counts[counts >= min_per_class].min()))
+    vocabulary = sorted(set(labels["question"].fillna("")))
+    features = _features(xc[keep], np.zeros((int(keep.sum()), 0)), labels["question"].fillna("")[keep].tolist(),
+                         vocabulary)
+    model = LogisticRegression(C=4.0, max_iter=1000, class_weight="balanced")
+    scores = cross_val_score(model, features, labels["stage"][keep], cv=StratifiedKFold(folds, shuffle=True,
+                                                                                       random_state=0))
+    return OwnerAccuracy(len(human), float(scores.mean()), folds)
+
+
+def review_queue(con, limit: int = 10, max_comments: int = 20000) -> pd.DataFrame:
+    """Comments to ask the owner about first: the least certain ones, spread over the large groups of
+    similar comments (k-means on comment vectors), skipping comments already corrected."""
+    tags = store.comment_tags(con)
+    pending = tags[~tags["corrected"] & tags["stage"].notna()]
+    model_id = active_model_id(con)
+    if pending.empty or model_id is None:
+        return pending.head(0)
+    pending = pending.sample(min(len(pending), max_comments), random_state=0) if len(pending) > max_comments \
+        else pending
+    ids, xc = cached_comment_vectors(con, model_id, pending["comment_id"].tolist())
+    pending = pending.set_index("comment_id").loc[ids].reset_index()
+    from sklearn.cluster import KMeans
+
+    k = int(max(1, min(20, len(pending) // 15)))
+    clusters = KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(xc) if k > 1 else np.zeros(len(xc), int)
+    size = pd.Series(clusters).map(pd.Series(clusters).value_counts()).to_numpy()
+    uncertainty = 1.0 - pd.Series(pending["stage_margin"]).rank(pct=True).to_numpy()
+    uncertainty = np.where(pending["stage"] == UNCLASSIFIED, 1.0, uncertainty)
+    pending = pending.assign(cluster=clusters, priority=uncertainty * np.log1p(size))
+    # Round-robin over clusters, best first, so one question covers a whole group of comments.
+    pending = pending.sort_values("priority", ascending=False)
+    pending["turn"] = pending.groupby("cluster").cumcount()
+    return pending.sort_values(["turn", "priority"], ascending=[True, False]).head(limit).reset_index(drop=True)

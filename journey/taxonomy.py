@@ -98,3 +98,35 @@ def sentiment_phrases() -> dict[str, list[str]]:
     """Generic positive and negative phrases (ja + en) that anchor the sentiment axis."""
     data = json.loads(resources.files("journey.presets").joinpath("sentiment.json").read_text(encoding="utf-8"))
     return {polarity: data[polarity]["ja"] + data[polarity]["en"] for polarity in ("positive", "negative")}
+
+
+EXAMPLE_SEPARATOR = " / "
+
+
+def to_table(taxonomy: Taxonomy, kind: str) -> "pd.DataFrame":
+    """Stages or touchpoints as an editable table (examples joined with ' / ')."""
+    import pandas as pd
+
+    rows = []
+    for c in getattr(taxonomy, kind):
+        rows.append({"key": c.key, "label_ja": c.label.get("ja", ""), "label_en": c.label.get("en", ""),
+                     "description_ja": c.description.get("ja", ""), "description_en": c.description.get("en", ""),
+                     "examples_ja": EXAMPLE_SEPARATOR.join(c.examples.get("ja", [])),
+                     "examples_en": EXAMPLE_SEPARATOR.join(c.examples.get("en", []))})
+    return pd.DataFrame(rows)
+
+
+def from_table(taxonomy: Taxonomy, kind: str, table: "pd.DataFrame") -> Taxonomy:
+    """A copy of `taxonomy` whose stages or touchpoints come from an edited table (keys stay fixed)."""
+    def split(text: object) -> list[str]:
+        return [t.strip() for t in str(text or "").split(EXAMPLE_SEPARATOR.strip()) if t.strip()]
+
+    categories = [Category(key=str(r["key"]),
+                           label={"ja": str(r["label_ja"] or r["key"]), "en": str(r["label_en"] or r["key"])},
+                           description={"ja": str(r["description_ja"] or ""), "en": str(r["description_en"] or "")},
+                           examples={"ja": split(r["examples_ja"]), "en": split(r["examples_en"])})
+                  for _, r in table.iterrows()]
+    data = json.loads(taxonomy.to_json())
+    copy = Taxonomy.from_dict(data)
+    setattr(copy, kind, categories)
+    return copy

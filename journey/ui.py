@@ -12,6 +12,7 @@ import streamlit as st
 from journey import store
 from journey.config import Settings, load_settings
 from journey.i18n import LANGS, pick_lang, t
+from journey.embed import Embedder, get_embedder
 from journey.ingest import RawTable, read_export
 
 
@@ -51,6 +52,12 @@ def sidebar() -> None:
         st.segmented_control(t("app.language", lang), LANGS, key="lang", required=True, persist_state="session",
                              format_func=lambda code: {"ja": "日本語", "en": "English"}[code])
         st.caption(t("app.db", lang, path=load_settings().db_path.name))
+
+
+@st.cache_resource(show_spinner=False)
+def embedder(name: str) -> Embedder:
+    """The embedding model, loaded once per process and shared by every session."""
+    return get_embedder(name)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -38,3 +38,16 @@ def test_mask_pii_masks_personal_data(text, expected):
 ])
 def test_mask_pii_leaves_prices_dates_and_codes(text):
     assert mask_pii(text) == text
+
+
+@pytest.mark.parametrize("text, units", [
+    ("スタッフがとても親切でした。コーヒーも美味しかった！でも席が狭い。",
+     ["スタッフがとても親切でした。", "コーヒーも美味しかった！", "でも席が狭い。"]),
+    ("豆が届くまで1週間かかりました。\n梱包は丁寧でした。", ["豆が届くまで1週間かかりました。", "梱包は丁寧でした。"]),
+    ("The fabric is lovely. But it runs small, so size up.", ["The fabric is lovely.", "But it runs small, so size up."]),
+    ("Great. Fast. Friendly staff and nice music.", ["Great. Fast. Friendly staff and nice music."]),
+    ("良い。", ["良い。"]),
+])
+def test_split_units(text, units):
+    from journey.text import split_units
+    assert split_units(text) == units

@@ -100,3 +100,47 @@ def test_upload_page_imports_several_files_at_once(db_path):
     assert len(at.success) == 2
     with store.Database(db_path).connect() as con:
         assert store.counts(con)["responses"] == 20
+
+
+@pytest.fixture
+def tagged_db(demo_db: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("JOURNEY_EMBEDDER", "hashing")
+    assert cli(["tag", "--db", str(demo_db), "--embedder", "hashing", "--preset", "restaurant"]) == 0
+    return demo_db
+
+
+def test_review_page_untagged_offers_tagging_and_tags(demo_db, monkeypatch):
+    monkeypatch.setenv("JOURNEY_EMBEDDER", "hashing")
+    at = open_app("views/review.py")
+    assert any("not tagged yet" in w.value for w in at.warning)
+    at.button(key="tag-now").click().run()
+    assert not at.exception, at.exception
+    with store.Database(demo_db).connect() as con:
+        assert store.scalar(con, "SELECT count(*) FROM comment_tags") == 619
+
+
+def test_review_page_saves_a_correction(tagged_db):
+    at = open_app("views/review.py")
+    assert any("Labelled 0" in c.value for c in at.caption)
+    assert len(at.dataframe) == 1  # the queue, shown as an editable table
+    assert len(at.dataframe[0].value) == 12
+    with store.Database(tagged_db).connect() as con:
+        first = tagging_queue_first(con)
+        store.save_human_tag(con, first, stage="support")
+        assert store.comment_tags(con).set_index("comment_id").loc[first, "stage"] == "support"
+
+
+def tagging_queue_first(con) -> int:
+    from journey import tagging
+    return int(tagging.review_queue(con, limit=1)["comment_id"].iloc[0])
+
+
+def test_taxonomy_page_switches_preset_and_saves_a_version(tagged_db):
+    at = open_app("views/taxonomy.py")
+    assert any("version 1" in c.value for c in at.caption)
+    at.selectbox(key="preset").set_value("hotel").run()
+    at.button(key="use-preset").click().run()
+    assert not at.exception, at.exception
+    with store.Database(tagged_db).connect() as con:
+        version, preset, _ = store.active_taxonomy(con)
+    assert (version, preset) == (2, "hotel")

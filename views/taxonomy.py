@@ -1,0 +1,50 @@
+"""Taxonomy (分類の設定): pick an industry preset, edit stages and touchpoints; each save is a version."""
+
+import streamlit as st
+
+from journey import store
+from journey.taxonomy import PRESET_KEYS, Taxonomy, from_table, load_preset, preset_labels, to_table
+from journey.ui import page_setup
+
+page = page_setup()
+st.title(page.t("taxonomy.title"))
+st.caption(page.t("taxonomy.intro"))
+
+with page.db() as con:
+    active = store.active_taxonomy(con)
+if active:
+    version, _, data = active
+    taxonomy = Taxonomy.from_json(data)
+    st.caption(page.t("taxonomy.active", label=taxonomy.label.get(page.lang, taxonomy.key), version=version))
+else:
+    taxonomy = load_preset("default")
+
+labels = preset_labels(page.lang)
+choice = st.selectbox(page.t("taxonomy.preset"), PRESET_KEYS, index=PRESET_KEYS.index(taxonomy.key)
+                      if taxonomy.key in PRESET_KEYS else 0, format_func=labels.get, key="preset")
+if st.button(page.t("taxonomy.use_preset"), key="use-preset"):
+    with page.db() as con:
+        new_version = store.save_taxonomy(con, choice, load_preset(choice).to_json())
+    st.success(page.t("taxonomy.saved", version=new_version))
+    st.rerun()
+
+columns = {
+    "key": st.column_config.TextColumn("key", disabled=True),
+    "label_ja": st.column_config.TextColumn("ラベル (ja)"), "label_en": st.column_config.TextColumn("Label (en)"),
+    "description_ja": st.column_config.TextColumn("説明 (ja)", width="medium"),
+    "description_en": st.column_config.TextColumn("Description (en)", width="medium"),
+    "examples_ja": st.column_config.TextColumn("例文 (ja)", width="large"),
+    "examples_en": st.column_config.TextColumn("Examples (en)", width="large"),
+}
+tabs = st.tabs([page.t("taxonomy.stages"), page.t("taxonomy.touchpoints")])
+edited = {}
+for tab, kind in zip(tabs, ["stages", "touchpoints"]):
+    with tab:
+        edited[kind] = st.data_editor(to_table(taxonomy, kind), key=f"edit-{kind}", hide_index=True,
+                                      width="stretch", column_config=columns, num_rows="fixed")
+
+if st.button(page.t("taxonomy.save"), type="primary", key="save-taxonomy"):
+    updated = from_table(from_table(taxonomy, "stages", edited["stages"]), "touchpoints", edited["touchpoints"])
+    with page.db() as con:
+        new_version = store.save_taxonomy(con, updated.key, updated.to_json())
+    st.success(page.t("taxonomy.saved", version=new_version))
