@@ -8,8 +8,9 @@ from journey.ui import current_lang, sidebar
 st.set_page_config(page_title="Journey Lens", page_icon=":material/route:", layout="wide")
 lang = current_lang()
 pages = [
-    st.Page("views/overview.py", title=t("nav.overview", lang), icon=":material/dashboard:", url_path="overview",
+    st.Page("views/journey_map.py", title=t("nav.map", lang), icon=":material/route:", url_path="journey",
             default=True),
+    st.Page("views/overview.py", title=t("nav.overview", lang), icon=":material/dashboard:", url_path="overview"),
     st.Page("views/review.py", title=t("nav.review", lang), icon=":material/fact_check:", url_path="review"),
     st.Page("views/taxonomy.py", title=t("nav.taxonomy", lang), icon=":material/category:", url_path="taxonomy"),
     st.Page("views/import.py", title=t("nav.import", lang), icon=":material/upload_file:", url_path="import"),

@@ -27,3 +27,125 @@ def volume_chart(frame: pd.DataFrame, lang: str) -> alt.Chart:
                  alt.Tooltip(f"{count}:Q")],
     ).properties(height=280)
     return _style(chart)
+
+
+# One colour per stage, everywhere (a colour-blind-safe palette; unclassified is grey).
+STAGE_COLORS = {
+    "awareness": "#4e79a7", "interest": "#76b7b2", "consideration": "#59a14f", "purchase": "#edc948",
+    "usage": "#f28e2b", "support": "#e15759", "loyalty": "#b07aa1",
+    "retention": "#f28e2b", "advocacy": "#b07aa1", "unclassified": "#bab0ac",
+}
+NEGATIVE, POSITIVE, NEUTRAL = "#c0392b", "#2e7d5b", "#9e9e9e"
+
+
+def stage_scale(keys: list[str], labels: dict[str, str]) -> alt.Scale:
+    """Colour scale over stage labels in journey order, keyed to the stage colours."""
+    return alt.Scale(domain=[labels[k] for k in keys], range=[STAGE_COLORS.get(k, "#888888") for k in keys])
+
+
+def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: list[str],
+                  stage_labels: dict[str, str], touchpoint_labels: dict[str, str], measure: str,
+                  lang: str) -> alt.Chart:
+    """Stage × touchpoint grid: colour = the measure, the number = n; cells below the minimum n are faded
+    and marked. Click a cell to select it (selection parameter "cell")."""
+    data = cells.assign(stage_label=cells["stage"].map(stage_labels),
+                        touchpoint_label=cells["touchpoint"].map(touchpoint_labels),
+                        label=cells.apply(lambda r: f"{int(r['n'])}" + ("*" if r["small"] else ""), axis=1))
+    title = {"volume": t("chart.volume", lang), "satisfaction": t("chart.satisfaction", lang),
+             "negative_share": t("chart.negative_share", lang)}[measure]
+    scheme = {"volume": alt.Scale(scheme="blues"), "satisfaction": alt.Scale(scheme="redyellowgreen", domain=[1, 5]),
+              "negative_share": alt.Scale(scheme="reds", domain=[0, 100])}[measure]
+    select = alt.selection_point(name="cell", fields=["stage", "touchpoint"], on="click", clear="dblclick")
+    x = alt.X("stage_label:N", title=None, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=140),
+              scale=alt.Scale(domain=[stage_labels[k] for k in stage_keys]))
+    y = alt.Y("touchpoint_label:N", title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False),
+              scale=alt.Scale(domain=[touchpoint_labels[k] for k in touchpoint_keys]))
+    tooltip = [alt.Tooltip("stage_label:N", title=t("col.stage", lang)),
+               alt.Tooltip("touchpoint_label:N", title=t("col.touchpoint", lang)),
+               alt.Tooltip("n:Q", title="n"),
+               alt.Tooltip("negative_share:Q", title=t("chart.negative_share", lang), format=".0f"),
+               alt.Tooltip("satisfaction:Q", title=t("chart.satisfaction", lang), format=".2f")]
+    base = alt.Chart(data).encode(x=x, y=y)
+    rects = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("value:Q", title=title, scale=scheme, legend=alt.Legend(orient="bottom", gradientLength=240)),
+        opacity=alt.condition("datum.small", alt.value(0.35), alt.value(1.0)),
+        stroke=alt.condition(select, alt.value("#1f3d34"), alt.value("white")),
+        tooltip=tooltip).add_params(select)
+    text = base.mark_text(fontSize=11, font=FONT).encode(text="label:N", tooltip=tooltip,
+                                                          color=alt.condition("datum.small", alt.value("#666666"),
+                                                                              alt.value("#111111")))
+    return _style((rects + text).properties(height=alt.Step(26), width=alt.Step(110),
+                                            title=alt.TitleParams(title, subtitle=t("chart.small_cells", lang))))
+
+
+def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels: dict[str, str], measure: str,
+                        lang: str, previous: pd.DataFrame | None = None,
+                        segments: pd.DataFrame | None = None) -> alt.Chart:
+    """The journey's emotion curve: net sentiment (or mean satisfaction) per stage in journey order,
+    with its 95% band, the previous period dashed, and up to five segments as extra lines.
+    Click a point to select a stage (selection parameter "stage")."""
+    order = [stage_labels[k] for k in stage_keys]
+    y_title = t("chart.net_sentiment", lang) if measure == "net_sentiment" else t("chart.satisfaction", lang)
+    domain = [-100, 100] if measure == "net_sentiment" else [1, 5]
+    data = curve.dropna(subset=["value"]).assign(stage_label=lambda f: f["stage"].map(stage_labels))
+    x = alt.X("stage_label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=140))
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=domain))
+    select = alt.selection_point(name="stage", fields=["stage"], on="click", clear="dblclick")
+    band = alt.Chart(data).mark_area(opacity=0.18, color="#2f6f5e").encode(x=x, y="low:Q", y2="high:Q")
+    line = alt.Chart(data).mark_line(color="#2f6f5e", strokeWidth=3).encode(x=x, y=y)
+    points = alt.Chart(data).mark_circle(size=160, opacity=1).encode(
+        x=x, y=y, color=alt.Color("stage_label:N", scale=stage_scale(stage_keys, stage_labels), legend=None),
+        tooltip=[alt.Tooltip("stage_label:N", title=t("col.stage", lang)),
+                 alt.Tooltip("value:Q", title=y_title, format=".1f"),
+                 alt.Tooltip("low:Q", title="95% low", format=".1f"), alt.Tooltip("high:Q", title="95% high", format=".1f"),
+                 alt.Tooltip("n:Q", title="n")]).add_params(select)
+    layers = [band, line, points]
+    if previous is not None and not previous.dropna(subset=["value"]).empty:
+        prev = previous.dropna(subset=["value"]).assign(stage_label=lambda f: f["stage"].map(stage_labels),
+                                                       series=t("chart.previous", lang))
+        layers.insert(0, alt.Chart(prev).mark_line(strokeDash=[6, 4], color="#888888", point=alt.OverlayMarkDef(color="#888888")).encode(
+            x=x, y=y, tooltip=[alt.Tooltip("series:N"), alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("n:Q")]))
+    if segments is not None and not segments.empty:
+        seg = segments.dropna(subset=["value"]).assign(stage_label=lambda f: f["stage"].map(stage_labels))
+        layers.append(alt.Chart(seg).mark_line(point=True, strokeWidth=1.5, opacity=0.8).encode(
+            x=x, y=y, color=alt.Color("segment:N", title=t("chart.segment", lang),
+                                      legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("segment:N"), alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("n:Q")]))
+    zero = alt.Chart(pd.DataFrame({"y": [0 if measure == "net_sentiment" else 3]})).mark_rule(
+        color="#cccccc").encode(y="y:Q")
+    return _style(alt.layer(zero, *layers).properties(height=320, title=alt.TitleParams(
+        t("chart.emotion_curve", lang), subtitle=t("chart.emotion_subtitle", lang))))
+
+
+def impact_chart(impact: pd.DataFrame, labels: dict[str, str], lang: str, title: str) -> alt.Chart:
+    """NPS points each pain point costs: horizontal bars, most costly first."""
+    data = impact.assign(label=impact["key"].map(labels))
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("impact:Q", title=t("chart.nps_points", lang)),
+        y=alt.Y("label:N", sort=alt.EncodingSortField("impact", order="ascending"), title=None,
+                axis=alt.Axis(labelLimit=200)),
+        color=alt.condition("datum.impact < 0", alt.value(NEGATIVE), alt.value(POSITIVE)),
+        tooltip=[alt.Tooltip("label:N", title=title), alt.Tooltip("impact:Q", format="+.1f", title="Δ NPS"),
+                 alt.Tooltip("raised:Q", title=t("chart.raised", lang)),
+                 alt.Tooltip("nps_without:Q", format="+.1f", title=t("chart.nps_without", lang))])
+    return _style(chart.properties(height=alt.Step(28), title=title))
+
+
+def trend_chart(frame: pd.DataFrame, measure: str, keys: list[str], labels: dict[str, str], lang: str,
+                stage_colors: bool, marker: pd.Timestamp | None = None) -> alt.Chart:
+    """Lines per stage (or touchpoint) over time for one measure, with n in the tooltip."""
+    title = {"volume": t("chart.volume", lang), "satisfaction": t("chart.satisfaction", lang),
+             "negative_share": t("chart.negative_share", lang)}[measure]
+    data = frame.assign(label=frame["key"].map(labels))
+    color = alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom", columns=4, labelLimit=200),
+                      scale=stage_scale([k for k in keys if k in set(frame["key"])], labels) if stage_colors
+                      else alt.Scale(scheme="tableau20"))
+    lines = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("period:T", title=None), y=alt.Y(f"{measure}:Q", title=title), color=color,
+        tooltip=[alt.Tooltip("period:T"), alt.Tooltip("label:N"), alt.Tooltip(f"{measure}:Q", format=".1f"),
+                 alt.Tooltip("volume:Q", title="n")])
+    layers = [lines]
+    if marker is not None:
+        layers.append(alt.Chart(pd.DataFrame({"when": [marker]})).mark_rule(color="#333333", strokeDash=[4, 3])
+                      .encode(x="when:T"))
+    return _style(alt.layer(*layers).properties(height=300, title=title))

@@ -30,32 +30,48 @@ class Estimate:
 
 @dataclass(frozen=True)
 class NpsEstimate(Estimate):
+    """A net score (NPS, net sentiment) with its counts: promoters/positive, passives/neutral, detractors/negative."""
+
     promoters: int = 0
     passives: int = 0
     detractors: int = 0
 
 
-def nps(scores: pd.Series | np.ndarray | list) -> NpsEstimate | None:
-    """NPS = %promoters (9–10) − %detractors (0–6), passives counted in n; None without scores.
+def net_score(positive: int, negative: int, n: int, kind: str = "net") -> Estimate | None:
+    """100 × (share positive − share negative) with the adjusted-Wald 95% interval (Rocks 2016: add 3
+    pseudo-answers, ¾ positive, ¾ negative, 1.5 neutral), which keeps a width for tiny or one-sided
+    samples where the plain Wald interval collapses to a point. None when n = 0."""
+    if n == 0:
+        return None
+    value = 100.0 * (positive - negative) / n
+    n_adj = n + 3
+    p_pos, p_neg = (positive + 0.75) / n_adj, (negative + 0.75) / n_adj
+    centre = p_pos - p_neg
+    half = Z95 * math.sqrt(max(p_pos + p_neg - centre**2, 0.0) / n_adj)
+    return Estimate(value, 100 * max(-1.0, centre - half), 100 * min(1.0, centre + half), n, kind)
 
-    The interval is the adjusted-Wald interval for a difference of proportions (Rocks 2016: add 3
-    pseudo-responses, ¾ promoter, ¾ detractor, 1.5 passive), which keeps a width for tiny or one-sided
-    samples where the plain Wald interval collapses to a point.
-    """
+
+def nps(scores: pd.Series | np.ndarray | list) -> NpsEstimate | None:
+    """NPS = %promoters (9–10) − %detractors (0–6), passives counted in n; None without scores."""
     values = pd.Series(scores, dtype="float64").dropna()
     n = len(values)
     if n == 0:
         return None
     promoters = int((values >= 9).sum())
     detractors = int((values <= 6).sum())
-    passives = n - promoters - detractors
-    value = 100.0 * (promoters - detractors) / n
-    n_adj = n + 3
-    p_pro, p_det = (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj
-    centre = p_pro - p_det
-    half = Z95 * math.sqrt(max(p_pro + p_det - centre**2, 0.0) / n_adj)
-    low, high = max(-1.0, centre - half), min(1.0, centre + half)
-    return NpsEstimate(value, 100 * low, 100 * high, n, "nps", promoters, passives, detractors)
+    base = net_score(promoters, detractors, n, "nps")
+    return NpsEstimate(base.value, base.low, base.high, n, "nps", promoters, n - promoters - detractors, detractors)
+
+
+def net_sentiment(sentiments: pd.Series | list) -> Estimate | None:
+    """Net sentiment of comments: %positive − %negative (neutral counted in n), with its interval."""
+    values = pd.Series(sentiments, dtype=object).dropna()
+    values = values[values.isin(["positive", "neutral", "negative"])]
+    pos, neg = int((values == "positive").sum()), int((values == "negative").sum())
+    base = net_score(pos, neg, len(values))
+    if base is None:
+        return None
+    return NpsEstimate(base.value, base.low, base.high, base.n, "net", pos, len(values) - pos - neg, neg)
 
 
 def wilson(successes: int, n: int) -> tuple[float, float]:
@@ -93,3 +109,251 @@ def mean(scores: pd.Series | list) -> Estimate | None:
 
     half = float(stats.t.ppf(0.975, n - 1)) * float(values.std(ddof=1)) / math.sqrt(n)
     return Estimate(m, m - half, m + half, n, "mean")
+
+
+def negative_share(sentiments: pd.Series | list) -> Estimate | None:
+    """Share (%) of comments that are negative, with a Wilson interval."""
+    values = pd.Series(sentiments, dtype=object).dropna()
+    values = values[values.isin(["positive", "neutral", "negative"])]
+    if values.empty:
+        return None
+    hits = int((values == "negative").sum())
+    low, high = wilson(hits, len(values))
+    return Estimate(100.0 * hits / len(values), 100 * low, 100 * high, len(values), "share")
+
+
+def csat_answers(responses: pd.DataFrame) -> pd.Series:
+    """Every CSAT (1–5) answer of the responses, flattened (a survey can ask several)."""
+    lists = responses["csat_answers"].dropna() if "csat_answers" in responses else pd.Series(dtype=object)
+    return pd.Series([v for answers in lists for v in answers], dtype="float64")
+
+
+# --- comparisons ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A change between two samples with a two-sided test; `verdict` is improved / worsened /
+    no_change / too_small (too few answers on a side to call it)."""
+
+    before: Estimate | None
+    after: Estimate | None
+    change: float | None
+    p_value: float | None
+    verdict: str
+    test: str
+
+
+def _verdict(change: float, p_value: float, higher_is_better: bool, alpha: float = 0.05) -> str:
+    if p_value >= alpha:
+        return "no_change"
+    return "improved" if (change > 0) == higher_is_better else "worsened"
+
+
+def _normal_p(z: float) -> float:
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def compare_nps(before: pd.Series, after: pd.Series, min_n: int = SMALL_N) -> Comparison:
+    """NPS change with a z-test on the difference (variance of an NPS: p+ + p− − (p+ − p−)²)."""
+    a, b = nps(before), nps(after)
+    return _compare_net(a, b, "z-test on NPS difference", min_n)
+
+
+def compare_net_sentiment(before: pd.Series, after: pd.Series, min_n: int = SMALL_N) -> Comparison:
+    return _compare_net(net_sentiment(before), net_sentiment(after), "z-test on net-sentiment difference", min_n)
+
+
+def _compare_net(a: NpsEstimate | None, b: NpsEstimate | None, test: str, min_n: int) -> Comparison:
+    if a is None or b is None or min(a.n, b.n) < min_n:
+        return Comparison(a, b, None if a is None or b is None else b.value - a.value, None, "too_small", test)
+
+    def variance(e: NpsEstimate) -> float:
+        pp, pn = e.promoters / e.n, e.detractors / e.n
+        return max(pp + pn - (pp - pn) ** 2, 1e-9) / e.n
+
+    se = math.sqrt(variance(a) + variance(b))
+    change = b.value - a.value
+    p = _normal_p(change / 100 / se)
+    return Comparison(a, b, change, p, _verdict(change, p, True), test)
+
+
+def compare_shares(before_hits: int, before_n: int, after_hits: int, after_n: int, higher_is_better: bool,
+                   min_n: int = SMALL_N) -> Comparison:
+    """Change of a share (%) with a pooled two-proportion z-test."""
+    a = Estimate(100 * before_hits / before_n, *[100 * v for v in wilson(before_hits, before_n)], before_n,
+                 "share") if before_n else None
+    b = Estimate(100 * after_hits / after_n, *[100 * v for v in wilson(after_hits, after_n)], after_n,
+                 "share") if after_n else None
+    test = "two-proportion z-test"
+    if a is None or b is None or min(before_n, after_n) < min_n:
+        return Comparison(a, b, None if a is None or b is None else b.value - a.value, None, "too_small", test)
+    pooled = (before_hits + after_hits) / (before_n + after_n)
+    se = math.sqrt(max(pooled * (1 - pooled) * (1 / before_n + 1 / after_n), 1e-12))
+    change = b.value - a.value
+    p = _normal_p((change / 100) / se)
+    return Comparison(a, b, change, p, _verdict(change, p, higher_is_better), test)
+
+
+def compare_means(before: pd.Series, after: pd.Series, higher_is_better: bool = True,
+                  min_n: int = SMALL_N) -> Comparison:
+    """Change of a mean with Welch's t-test."""
+    a_values, b_values = pd.Series(before, dtype="float64").dropna(), pd.Series(after, dtype="float64").dropna()
+    a, b = mean(a_values), mean(b_values)
+    test = "Welch's t-test"
+    if a is None or b is None or min(a.n, b.n) < min_n:
+        return Comparison(a, b, None if a is None or b is None else b.value - a.value, None, "too_small", test)
+    from scipy import stats
+
+    p = float(stats.ttest_ind(b_values, a_values, equal_var=False).pvalue)
+    change = b.value - a.value
+    return Comparison(a, b, change, p if not math.isnan(p) else 1.0,
+                      _verdict(change, p if not math.isnan(p) else 1.0, higher_is_better), test)
+
+
+# --- the journey: figures per stage and touchpoint -------------------------------------------------
+
+MIN_CELL_N = 5
+CELL_METRICS = ("volume", "satisfaction", "negative_share")
+
+
+def explode_stages(comments: pd.DataFrame) -> pd.DataFrame:
+    """One row per (comment, stage it speaks about); unclassified and untagged comments drop out."""
+    if comments.empty:
+        return comments.assign(stage_key=pd.Series(dtype=object))
+    stages = comments["stages"].fillna("").str.split("|")
+    out = comments.assign(stage_key=stages).explode("stage_key")
+    return out[out["stage_key"].fillna("") != ""]
+
+
+def stage_curve(comments: pd.DataFrame, stage_keys: list[str], measure: str = "net_sentiment") -> pd.DataFrame:
+    """Per stage in journey order: n, value, low, high for net sentiment (−100…100) or mean satisfaction
+    (1–5, from the response's rating)."""
+    rows = explode_stages(comments)
+    out = []
+    for key in stage_keys:
+        part = rows[rows["stage_key"] == key]
+        estimate = net_sentiment(part["sentiment"]) if measure == "net_sentiment" else mean(part["rating"])
+        out.append({"stage": key, "order": stage_keys.index(key), "n": 0 if estimate is None else estimate.n,
+                    "value": None if estimate is None else estimate.value,
+                    "low": None if estimate is None else estimate.low,
+                    "high": None if estimate is None else estimate.high})
+    return pd.DataFrame(out)
+
+
+def heatmap(comments: pd.DataFrame, stage_keys: list[str], touchpoint_keys: list[str],
+            measure: str = "negative_share", min_n: int = MIN_CELL_N) -> pd.DataFrame:
+    """Stage × touchpoint cells: n, value of `measure` (volume, satisfaction = mean 1–5 rating,
+    negative_share = % negative comments) and `small` when n < min_n (value then shown as indicative)."""
+    rows = explode_stages(comments)
+    rows = rows[rows["touchpoint"].isin(touchpoint_keys)]
+    grouped = rows.groupby(["stage_key", "touchpoint"], observed=True)
+    table = grouped.agg(n=("comment_id", "size"), satisfaction=("rating", "mean"),
+                        negatives=("sentiment", lambda s: int((s == "negative").sum()))).reset_index()
+    table["negative_share"] = 100.0 * table["negatives"] / table["n"]
+    table["volume"] = table["n"].astype(float)
+    table["value"] = table[measure]
+    table["small"] = table["n"] < min_n
+    table = table.rename(columns={"stage_key": "stage"})
+    table["stage_order"] = table["stage"].map({k: i for i, k in enumerate(stage_keys)})
+    return table[["stage", "touchpoint", "n", "value", "small", "stage_order", "satisfaction", "negative_share"]]
+
+
+def nps_impact(comments: pd.DataFrame, responses: pd.DataFrame, by: str, keys: list[str],
+               min_n: int = 3) -> pd.DataFrame:
+    """What each pain point costs in NPS: for every stage (by='stage') or touchpoint, NPS of all
+    respondents minus NPS of the respondents who did NOT raise a negative comment there.
+    Negative impact = the pain point drags NPS down. Keys raised by fewer than `min_n` respondents are left out."""
+    scored = responses.dropna(subset=["nps"])
+    overall = nps(scored["nps"])
+    if overall is None:
+        return pd.DataFrame(columns=["key", "raised", "impact", "nps_without"])
+    negatives = comments[comments["sentiment"] == "negative"]
+    if by == "stage":
+        negatives = explode_stages(negatives).assign(key=lambda f: f["stage_key"])
+    else:
+        negatives = negatives.assign(key=negatives["touchpoint"])
+    out = []
+    for key in keys:
+        raised = set(negatives.loc[negatives["key"] == key, "response_id"]) & set(scored["response_id"])
+        if len(raised) < min_n:
+            continue
+        without = nps(scored.loc[~scored["response_id"].isin(raised), "nps"])
+        if without is None:
+            continue
+        out.append({"key": key, "raised": len(raised), "impact": overall.value - without.value,
+                    "nps_without": without.value})
+    return pd.DataFrame(out, columns=["key", "raised", "impact", "nps_without"]).sort_values("impact")
+
+
+def series(comments: pd.DataFrame, freq: str, by: str, keys: list[str]) -> pd.DataFrame:
+    """Per period ('W' weekly, 'M' monthly) and key (stage or touchpoint): volume, mean satisfaction and
+    negative share, with n."""
+    rows = explode_stages(comments).assign(key=lambda f: f["stage_key"]) if by == "stage" else \
+        comments.assign(key=comments["touchpoint"])
+    rows = rows[rows["key"].isin(keys) & rows["responded_at"].notna()]
+    if rows.empty:
+        return pd.DataFrame(columns=["period", "key", "volume", "satisfaction", "negative_share"])
+    period = pd.to_datetime(rows["responded_at"]).dt.to_period("W-SUN" if freq == "W" else "M").dt.start_time
+    grouped = rows.assign(period=period).groupby(["period", "key"])
+    out = grouped.agg(volume=("comment_id", "size"), satisfaction=("rating", "mean"),
+                      negatives=("sentiment", lambda s: int((s == "negative").sum()))).reset_index()
+    out["negative_share"] = 100.0 * out["negatives"] / out["volume"]
+    return out.drop(columns=["negatives"])
+
+
+def before_after(comments: pd.DataFrame, responses: pd.DataFrame, when, stage_keys: list[str],
+                 min_n: int = SMALL_N) -> pd.DataFrame:
+    """Each headline metric before vs from `when` on, overall and per stage, with its test and verdict."""
+    cut = pd.Timestamp(when)
+    c_before, c_after = comments[comments["responded_at"] < cut], comments[comments["responded_at"] >= cut]
+    r_before, r_after = responses[responses["responded_at"] < cut], responses[responses["responded_at"] >= cut]
+    rows = []
+
+    def add(scope: str, metric: str, result: Comparison) -> None:
+        rows.append({"scope": scope, "metric": metric,
+                     "before": None if result.before is None else result.before.value,
+                     "n_before": 0 if result.before is None else result.before.n,
+                     "after": None if result.after is None else result.after.value,
+                     "n_after": 0 if result.after is None else result.after.n,
+                     "change": result.change, "p_value": result.p_value, "verdict": result.verdict,
+                     "test": result.test})
+
+    add("all", "nps", compare_nps(r_before["nps"], r_after["nps"], min_n))
+    a, b = csat_answers(r_before), csat_answers(r_after)
+    add("all", "csat", compare_shares(int((a >= 4).sum()), len(a), int((b >= 4).sum()), len(b), True, min_n))
+    add("all", "negative_share", _negative_compare(c_before, c_after, min_n))
+    add("all", "satisfaction", compare_means(c_before.drop_duplicates("response_id")["rating"],
+                                             c_after.drop_duplicates("response_id")["rating"], True, min_n))
+    eb, ea = explode_stages(c_before), explode_stages(c_after)
+    for key in stage_keys:
+        add(key, "negative_share", _negative_compare(eb[eb["stage_key"] == key], ea[ea["stage_key"] == key], min_n))
+    return pd.DataFrame(rows)
+
+
+def _negative_compare(before: pd.DataFrame, after: pd.DataFrame, min_n: int) -> Comparison:
+    return compare_shares(int((before["sentiment"] == "negative").sum()), len(before),
+                          int((after["sentiment"] == "negative").sum()), len(after), False, min_n)
+
+
+def kpis(comments: pd.DataFrame, responses: pd.DataFrame) -> dict[str, Estimate | None]:
+    """Headline figures: responses, comments, NPS, CSAT top-two-box, negative share."""
+    answers = csat_answers(responses)
+    return {
+        "responses": Estimate(float(len(responses)), float("nan"), float("nan"), len(responses), "count"),
+        "comments": Estimate(float(len(comments)), float("nan"), float("nan"), len(comments), "count"),
+        "nps": nps(responses["nps"]),
+        "csat": top_two_box(answers),
+        "negative_share": negative_share(comments["sentiment"]),
+    }
+
+
+def segment_curves(comments: pd.DataFrame, segments: pd.DataFrame, stage_keys: list[str], measure: str,
+                   top: int = 5) -> pd.DataFrame:
+    """Stage curves for the `top` largest values of one segment column (segments: response_id, segment)."""
+    joined = comments.merge(segments, on="response_id", how="inner")
+    biggest = joined["segment"].value_counts().head(top).index
+    parts = [stage_curve(joined[joined["segment"] == value], stage_keys, measure).assign(segment=value)
+             for value in biggest]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["stage", "order", "n", "value", "low", "high", "segment"])

@@ -618,3 +618,119 @@ def unit_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """SELECT u.id AS unit_id, u.comment_id, u.seq, u.text, t.stage, t.stage_score, t.stage_margin,
                   t.touchpoint, t.touchpoint_score, t.sentiment, t.sentiment_score
            FROM units u LEFT JOIN tags t ON t.unit_id = u.id ORDER BY u.comment_id, u.seq""").fetchdf()
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboard reads (all filtering in SQL, parameters only)
+
+
+def data_window(con: duckdb.DuckDBPyConnection):
+    """First and last response dates."""
+    from journey.filters import Window
+
+    row = con.execute("SELECT min(responded_at)::DATE, max(responded_at)::DATE FROM responses").fetchall()[0]
+    return Window(row[0], row[1])
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """Values the filter widgets offer: sources, questions, segment names and their values."""
+    segments = con.execute("""SELECT name, list(DISTINCT value ORDER BY value) FROM segments
+                              GROUP BY name HAVING count(DISTINCT value) BETWEEN 2 AND 200 ORDER BY name""").fetchall()
+    return {
+        "sources": [r[0] for r in con.execute("SELECT DISTINCT file_name FROM imports ORDER BY 1").fetchall()],
+        "questions": [r[0] for r in con.execute("SELECT DISTINCT question FROM comments ORDER BY 1").fetchall()],
+        "segments": {name: values for name, values in segments},
+    }
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """Changes whenever data, tags or corrections change (a cache key for dashboard reads)."""
+    return tuple(con.execute("""SELECT (SELECT count(*) FROM imports), (SELECT coalesce(max(id), 0) FROM imports),
+                                       (SELECT count(*) FROM comment_tags), (SELECT coalesce(max(version), 0) FROM taxonomy),
+                                       (SELECT count(*) FROM human_tags), (SELECT max(created_at) FROM human_tags)
+                             """).fetchall()[0])
+
+
+def _response_where(filters, alias: str = "r") -> tuple[str, list]:
+    clauses, params = ["TRUE"], []
+    if filters.start:
+        clauses.append(f"{alias}.responded_at >= ?")
+        params.append(filters.start)
+    if filters.end:
+        clauses.append(f"{alias}.responded_at < ? + INTERVAL 1 DAY")
+        params.append(filters.end)
+    if filters.sources:
+        clauses.append(f"{alias}.import_id IN (SELECT id FROM imports WHERE list_contains(?, file_name))")
+        params.append(list(filters.sources))
+    if filters.segment and filters.segment_values:
+        clauses.append(f"{alias}.id IN (SELECT response_id FROM segments WHERE name = ? AND list_contains(?, value))")
+        params.extend([filters.segment, list(filters.segment_values)])
+    return " AND ".join(clauses), params
+
+
+def comment_facts(con: duckdb.DuckDBPyConnection, filters) -> pd.DataFrame:
+    """One row per comment matching `filters`, with its effective tags and its response's scores:
+    comment_id, response_id, responded_at, source, question, text, lang, stage, stages, touchpoint,
+    sentiment, sentiment_score, stage_margin, corrected, nps, rating (mean 1–5 of CSAT/stars answers)."""
+    where, params = _response_where(filters)
+    comment_clauses = []
+    for column, values in (("c.question", filters.questions), ("coalesce(h.touchpoint, t.touchpoint)",
+                                                               filters.touchpoints),
+                           ("coalesce(h.sentiment, t.sentiment)", filters.sentiments)):
+        if values:
+            comment_clauses.append(f"list_contains(?, {column})")
+            params.append(list(values))
+    if filters.stages:
+        comment_clauses.append("(list_has_any(?, string_split(coalesce(t.stages, ''), '|')) "
+                               "OR list_contains(?, coalesce(h.stage, t.stage)))")
+        params.extend([list(filters.stages), list(filters.stages)])
+    extra = "".join(f" AND {c}" for c in comment_clauses)
+    return con.execute(
+        f"""WITH nps AS (SELECT response_id, max(value) AS nps FROM scores WHERE scale = 'nps_0_10' GROUP BY 1),
+                 rating AS (SELECT response_id, avg(value) AS rating FROM scores
+                            WHERE scale IN ('csat_1_5', 'stars_1_5') GROUP BY 1)
+            SELECT c.id AS comment_id, r.id AS response_id, r.responded_at, i.file_name AS source, c.question,
+                   c.masked_text AS text, c.lang,
+                   coalesce(h.stage, t.stage) AS stage,
+                   CASE WHEN h.stage IS NULL OR t.stages IS NULL THEN coalesce(t.stages, h.stage)
+                        WHEN list_contains(string_split(t.stages, '|'), h.stage) THEN t.stages
+                        ELSE h.stage || '|' || t.stages END AS stages,
+                   coalesce(h.touchpoint, t.touchpoint) AS touchpoint,
+                   coalesce(h.sentiment, t.sentiment) AS sentiment, t.sentiment_score, t.stage_margin,
+                   (h.comment_id IS NOT NULL) AS corrected, nps.nps, rating.rating
+            FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
+            LEFT JOIN comment_tags t ON t.comment_id = c.id LEFT JOIN human_tags h ON h.comment_id = c.id
+            LEFT JOIN nps ON nps.response_id = r.id LEFT JOIN rating ON rating.response_id = r.id
+            WHERE {where}{extra}""", params).fetchdf()
+
+
+def response_facts(con: duckdb.DuckDBPyConnection, filters) -> pd.DataFrame:
+    """One row per response matching the response-level filters: response_id, responded_at, nps,
+    csat_answers (list of 1–5 CSAT answers), stars."""
+    where, params = _response_where(filters)
+    return con.execute(
+        f"""SELECT r.id AS response_id, r.responded_at,
+                   max(s.value) FILTER (WHERE s.scale = 'nps_0_10') AS nps,
+                   list(s.value) FILTER (WHERE s.scale = 'csat_1_5') AS csat_answers,
+                   avg(s.value) FILTER (WHERE s.scale = 'stars_1_5') AS stars
+            FROM responses r LEFT JOIN scores s ON s.response_id = r.id
+            WHERE {where} GROUP BY r.id, r.responded_at""", params).fetchdf()
+
+
+def segment_of(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    """response_id → value of one segment column."""
+    return con.execute("SELECT response_id, value AS segment FROM segments WHERE name = ?", [name]).fetchdf()
+
+
+def comment_detail(con: duckdb.DuckDBPyConnection, comment_id: int) -> dict[str, Any] | None:
+    """Everything about one comment for its detail view: text, question, date, source, scores, tags."""
+    cur = con.execute(
+        """SELECT c.id AS comment_id, c.masked_text AS text, c.question, r.responded_at, i.file_name AS source,
+                  r.external_id, r.line_no, coalesce(h.stage, t.stage) AS stage, t.stages,
+                  coalesce(h.touchpoint, t.touchpoint) AS touchpoint, coalesce(h.sentiment, t.sentiment) AS sentiment,
+                  (SELECT list(s.question || ': ' || s.raw) FROM scores s WHERE s.response_id = r.id) AS scores
+           FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
+           LEFT JOIN comment_tags t ON t.comment_id = c.id LEFT JOIN human_tags h ON h.comment_id = c.id
+           WHERE c.id = ?""", [comment_id])
+    rows = cur.fetchall()
+    return dict(zip([d[0] for d in cur.description], rows[0])) if rows else None

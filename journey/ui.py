@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
 from journey import store
 from journey.config import Settings, load_settings
 from journey.i18n import LANGS, pick_lang, t
 from journey.embed import Embedder, get_embedder
+from journey.filters import Filters
+from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset
 from journey.ingest import RawTable, read_export
 
 
@@ -76,3 +80,103 @@ def empty_state(page: Page) -> None:
     """The friendly "import data first" path."""
     st.info(f"**{page.t('empty.title')}** — {page.t('empty.body')}")
     st.page_link("views/import.py", label=page.t("empty.go"), icon=":material/upload_file:")
+
+
+def active_taxonomy(page: Page) -> Taxonomy:
+    """The taxonomy the tags were made with (the default preset before any tagging)."""
+    with page.db() as con:
+        active = store.active_taxonomy(con)
+    return Taxonomy.from_json(active[2]) if active else load_preset("default")
+
+
+def labels_for(taxonomy: Taxonomy, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(stage key → label, touchpoint key → label) in `lang`, unclassified included."""
+    stages = {k: taxonomy.stage_label(k, lang) for k in taxonomy.stage_keys() + [UNCLASSIFIED]}
+    touchpoints = {k: taxonomy.touchpoint_label(k, lang) for k in taxonomy.touchpoint_keys() + [UNCLASSIFIED]}
+    return stages, touchpoints
+
+
+def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
+    """The shared filters in the sidebar, bound to the URL so a copied link opens the same view."""
+    with page.db() as con:
+        window = store.data_window(con)
+        options = store.filter_options(con)
+    stage_labels, touch_labels = labels_for(taxonomy, page.lang)
+    bound = {"bind": "query-params", "persist_state": "session"}
+    every = {"placeholder": page.t("filters.all")}
+    with st.sidebar:
+        st.markdown(f"**{page.t('filters.title')}**")
+        start, end = window.default_range(30)
+        dates = st.date_input(page.t("filters.dates"), value=(start, end) if start else None,
+                              min_value=window.first, max_value=window.last, key="dates", **bound)
+        sources = st.multiselect(page.t("filters.sources"), options["sources"], key="source", **every, **bound)
+        questions = st.multiselect(page.t("filters.questions"), options["questions"], key="question", **every, **bound)
+        segment = st.selectbox(page.t("filters.segment"), [""] + list(options["segments"]), key="seg",
+                               format_func=lambda s: s or "—", **bound)
+        values = st.multiselect(page.t("filters.segment_values"), options["segments"].get(segment, []),
+                                key="segv", **every, **bound) if segment else []
+        stages = st.multiselect(page.t("filters.stages"), list(stage_labels), format_func=stage_labels.get,
+                                key="stage", **every, **bound)
+        touchpoints = st.multiselect(page.t("filters.touchpoints"), list(touch_labels),
+                                     format_func=touch_labels.get, key="touchpoint", **every, **bound)
+        sentiments = st.multiselect(page.t("filters.sentiments"), ["positive", "neutral", "negative"],
+                                    format_func=lambda k: page.t(f"sentiment.{k}"), key="sentiment", **every,
+                                    **bound)
+    dates = tuple(dates) if isinstance(dates, (list, tuple)) else ((dates,) if dates else ())
+    return Filters(start=dates[0] if dates else None, end=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
+                   sources=tuple(sources), questions=tuple(questions), segment=segment or None,
+                   segment_values=tuple(values), stages=tuple(stages), touchpoints=tuple(touchpoints),
+                   sentiments=tuple(sentiments))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def facts(db_path: str, version: tuple, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(comments, responses) matching the filters; cached per data version, so edits show at once."""
+    with store.Database(Path(db_path)).connect() as con:
+        comments = store.comment_facts(con, filters)
+        responses = store.response_facts(con, filters)
+    if filters.has_comment_filters():
+        responses = responses[responses["response_id"].isin(comments["response_id"])]
+    return comments, responses
+
+
+def load_facts(page: Page, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with page.db() as con:
+        version = store.data_version(con)
+    return facts(str(page.settings.db_path), version, filters)
+
+
+@st.dialog("Comment", width="large")
+def comment_dialog(page: Page, comment_id: int) -> None:
+    """A comment in full with its scores, date, source and tags."""
+    with page.db() as con:
+        detail = store.comment_detail(con, comment_id)
+    if detail is None:
+        st.warning(page.t("verbatims.gone"))
+        return
+    st.markdown(f"**{detail['question']}**")
+    st.text(detail["text"])  # st.text: customer text is never rendered as markdown or HTML
+    st.caption(f"{detail['responded_at']} · {detail['source']} · {page.t('col.line')} {detail['line_no']}")
+    st.write({page.t("col.stage"): detail["stage"], page.t("verbatims.stages"): detail["stages"],
+              page.t("col.touchpoint"): detail["touchpoint"], page.t("col.sentiment"): detail["sentiment"],
+              page.t("verbatims.scores"): detail["scores"] or []})
+
+
+def verbatims(page: Page, comments: pd.DataFrame, key: str, limit: int = 200) -> None:
+    """What customers said: newest first; select a row to read it in full."""
+    stage_labels, touch_labels = labels_for(active_taxonomy(page), page.lang)
+    shown = comments.sort_values("responded_at", ascending=False).head(limit)
+    table = pd.DataFrame({
+        page.t("col.date"): shown["responded_at"].dt.strftime("%Y-%m-%d"),
+        page.t("col.text"): shown["text"],
+        page.t("col.stage"): shown["stage"].map(stage_labels),
+        page.t("col.touchpoint"): shown["touchpoint"].map(touch_labels),
+        page.t("col.sentiment"): shown["sentiment"].map(lambda s: page.t(f"sentiment.{s}") if isinstance(s, str) else ""),
+        page.t("verbatims.score"): shown["nps"].combine_first(shown["rating"]),
+    })
+    st.caption(page.t("verbatims.count", shown=len(shown), total=len(comments)))
+    event = st.dataframe(table, key=key, hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="single-row")
+    rows = event.selection.rows if event and event.selection else []
+    if rows:
+        comment_dialog(page, int(shown["comment_id"].iloc[rows[0]]))

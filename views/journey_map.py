@@ -1,0 +1,104 @@
+"""Journey map (ジャーニーマップ): KPIs, stage × touchpoint heatmap, emotion curve, what moves NPS, verbatims."""
+
+import streamlit as st
+
+from journey import charts, metrics, store
+from journey.metrics import CELL_METRICS
+from journey.ui import (active_taxonomy, dashboard_filters, empty_state, has_data, labels_for, load_facts,
+                        page_setup, verbatims)
+
+page = page_setup()
+st.title(page.t("map.title"))
+if not has_data(page):
+    empty_state(page)
+    st.stop()
+
+taxonomy = active_taxonomy(page)
+stage_keys, touch_keys = taxonomy.stage_keys(), taxonomy.touchpoint_keys()
+stage_labels, touch_labels = labels_for(taxonomy, page.lang)
+filters = dashboard_filters(page, taxonomy)
+comments, responses = load_facts(page, filters)
+previous = filters.previous()
+prev_comments, prev_responses = load_facts(page, previous) if previous else (None, None)
+st.caption(page.t("map.period", period=filters.describe()))
+if comments["stage"].isna().all():
+    st.warning(page.t("map.untagged"))
+
+# --- KPI cards with the change against the previous period ----------------------------------------
+now = metrics.kpis(comments, responses)
+before = metrics.kpis(prev_comments, prev_responses) if previous else {}
+formats = {"responses": "{:,.0f}", "comments": "{:,.0f}", "nps": "{:+.0f}", "csat": "{:.0f}%",
+           "negative_share": "{:.0f}%"}
+cards = st.columns(5)
+for column, key in zip(cards, formats):
+    estimate, old = now[key], before.get(key)
+    delta = None if estimate is None or old is None else estimate.value - old.value
+    column.metric(page.t(f"kpi.{key}"), "—" if estimate is None else formats[key].format(estimate.value),
+                  None if delta is None else f"{delta:+.0f}", delta_color="inverse" if key == "negative_share" else "normal")
+    if estimate is not None and key in ("nps", "csat", "negative_share"):
+        shown = "{:+.0f}" if key == "nps" else "{:.0f}%"
+        note = page.t("overview.interval", low=shown.format(estimate.low), high=shown.format(estimate.high),
+                      n=estimate.n)
+        column.caption(f"{note} · {page.t('overview.indicative')}" if estimate.indicative else note)
+
+# --- heatmap ------------------------------------------------------------------------------------
+st.subheader(page.t("map.heatmap"))
+measure = st.segmented_control(page.t("map.measure"), CELL_METRICS, default="negative_share", required=True,
+                               format_func=lambda m: page.t(f"chart.{m}"), key="measure", bind="query-params")
+cells = metrics.heatmap(comments, stage_keys, touch_keys + ["unclassified"], measure)
+cell_event = st.altair_chart(charts.heatmap_chart(cells, stage_keys, touch_keys + ["unclassified"], stage_labels,
+                                                  touch_labels, measure, page.lang),
+                             on_select="rerun", key="heatmap", width="stretch")
+
+# --- emotion curve ------------------------------------------------------------------------------
+st.subheader(page.t("map.curve"))
+left, right = st.columns(2)
+curve_measure = left.segmented_control(page.t("map.curve_measure"), ["net_sentiment", "satisfaction"],
+                                       default="net_sentiment", required=True, key="curve",
+                                       format_func=lambda m: page.t(f"chart.{m}"), bind="query-params")
+with page.db() as con:
+    segment_names = list(store.filter_options(con)["segments"])
+split = right.selectbox(page.t("map.split"), [""] + segment_names, format_func=lambda s: s or "—", key="split",
+                        bind="query-params")
+curve = metrics.stage_curve(comments, stage_keys, curve_measure)
+prev_curve = metrics.stage_curve(prev_comments, stage_keys, curve_measure) if previous else None
+segment_curves = None
+if split:
+    with page.db() as con:
+        values = store.segment_of(con, split)
+    segment_curves = metrics.segment_curves(comments, values, stage_keys, curve_measure, top=5)
+curve_event = st.altair_chart(charts.emotion_curve_chart(curve, stage_keys, stage_labels, curve_measure, page.lang,
+                                                         prev_curve, segment_curves),
+                              on_select="rerun", key="curve_chart", width="stretch")
+
+# --- what moves NPS -------------------------------------------------------------------------------
+st.subheader(page.t("map.impact"))
+st.caption(page.t("map.impact_help"))
+by_stage = metrics.nps_impact(comments, responses, "stage", stage_keys)
+by_touch = metrics.nps_impact(comments, responses, "touchpoint", touch_keys)
+if by_stage.empty and by_touch.empty:
+    st.caption(page.t("map.no_nps"))
+else:
+    a, b = st.columns(2)
+    if not by_stage.empty:
+        a.altair_chart(charts.impact_chart(by_stage, stage_labels, page.lang, page.t("col.stage")), width="stretch")
+    if not by_touch.empty:
+        b.altair_chart(charts.impact_chart(by_touch, touch_labels, page.lang, page.t("col.touchpoint")),
+                       width="stretch")
+
+# --- verbatims for what was clicked -------------------------------------------------------------
+st.subheader(page.t("verbatims.title"))
+chosen = comments
+picked_cell = (cell_event.selection.get("cell") or []) if cell_event else []
+picked_stage = (curve_event.selection.get("stage") or []) if curve_event else []
+if picked_cell:
+    stage, touch = picked_cell[0].get("stage"), picked_cell[0].get("touchpoint")
+    chosen = metrics.explode_stages(comments)
+    chosen = chosen[(chosen["stage_key"] == stage) & (chosen["touchpoint"] == touch)]
+    st.caption(page.t("verbatims.for", what=f"{stage_labels.get(stage, stage)} × {touch_labels.get(touch, touch)}"))
+elif picked_stage:
+    stage = picked_stage[0].get("stage")
+    chosen = metrics.explode_stages(comments)
+    chosen = chosen[chosen["stage_key"] == stage]
+    st.caption(page.t("verbatims.for", what=stage_labels.get(stage, stage)))
+verbatims(page, chosen.drop_duplicates("comment_id"), key="map-verbatims")
