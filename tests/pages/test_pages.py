@@ -38,7 +38,7 @@ def test_overview_with_empty_database_points_to_import(db_path):
 
 @pytest.mark.parametrize("lang, label", [("en", "Responses"), ("ja", "回答・レビュー数")])
 def test_overview_with_demo_data_shows_kpis(demo_db, lang, label):
-    at = open_app(lang=lang)
+    at = open_app("views/overview.py", lang=lang)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[label] == "578"
     assert "NPS" in metrics and metrics["NPS"].startswith(("+", "-"))
@@ -63,7 +63,7 @@ def test_language_switch_changes_the_ui(db_path):
     at = open_app(lang="en")
     at.session_state["lang"] = "ja"
     at.run()
-    assert at.title[0].value == "概要"
+    assert at.title[0].value == "ジャーニーマップ"
 
 
 def upload(at: AppTest, *names: str) -> AppTest:
