@@ -10,6 +10,8 @@ lang = current_lang()
 pages = [
     st.Page("views/journey_map.py", title=t("nav.map", lang), icon=":material/route:", url_path="journey",
             default=True),
+    st.Page("views/stage.py", title=t("nav.stage", lang), icon=":material/zoom_in:", url_path="stage"),
+    st.Page("views/trends.py", title=t("nav.trends", lang), icon=":material/trending_up:", url_path="trends"),
     st.Page("views/overview.py", title=t("nav.overview", lang), icon=":material/dashboard:", url_path="overview"),
     st.Page("views/review.py", title=t("nav.review", lang), icon=":material/fact_check:", url_path="review"),
     st.Page("views/taxonomy.py", title=t("nav.taxonomy", lang), icon=":material/category:", url_path="taxonomy"),

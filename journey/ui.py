@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Iterator
 
@@ -96,37 +97,97 @@ def labels_for(taxonomy: Taxonomy, lang: str) -> tuple[dict[str, str], dict[str,
     return stages, touchpoints
 
 
+# URL state. Streamlit's own bind="query-params" writes a widget's *label* into the URL, which differs
+# per language; links must carry keys (stage=purchase) so a copied link opens the same view for anyone.
+
+
+def seed_from_url(key: str, kind: str = "str", options: list | None = None) -> None:
+    """Before a widget is created: on a session's first sight of `key`, take its value from the URL.
+
+    kind: "str" (one value), "list" (several), "dates" (ISO dates), "date" (one ISO date).
+    """
+    if key in st.session_state or key not in st.query_params:
+        return
+    raw = st.query_params.get_all(key)
+    try:
+        if kind in ("dates", "date"):
+            values = [date.fromisoformat(v) for v in raw][:2]
+            value = tuple(values) if kind == "dates" else values[0]
+        elif kind == "list":
+            value = [v for v in raw if options is None or v in options]
+        else:
+            value = raw[0] if raw and (options is None or raw[0] in options) else None
+    except (ValueError, IndexError):
+        return  # a mangled link falls back to the defaults
+    if value not in (None, [], ()):
+        st.session_state[key] = value
+
+
+def default_unless_set(key: str, default: object) -> dict:
+    """`value`/`default` keyword for a widget unless its state was already set (avoids Streamlit's
+    double-default warning)."""
+    return {} if key in st.session_state else {"default": default}
+
+
+def write_url(keys: list[str]) -> None:
+    """Put the current values of these widget keys into the URL (keys, never labels)."""
+    params: dict[str, str | list[str]] = {}
+    for key in keys:
+        value = st.session_state.get(key)
+        if value in (None, "", [], ()):
+            continue
+        if isinstance(value, (list, tuple)):
+            params[key] = [v.isoformat() if isinstance(v, date) else str(v) for v in value]
+        else:
+            params[key] = value.isoformat() if isinstance(value, date) else str(value)
+    if dict(st.query_params.to_dict()) != {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()}:
+        st.query_params.from_dict(params)
+
+
+FILTER_KEYS = ["dates", "source", "question", "seg", "segv", "stage", "touchpoint", "sentiment"]
+
+
 def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
-    """The shared filters in the sidebar, bound to the URL so a copied link opens the same view."""
+    """The shared filters in the sidebar; their keys go into the URL so a copied link opens the same view."""
     with page.db() as con:
         window = store.data_window(con)
         options = store.filter_options(con)
     stage_labels, touch_labels = labels_for(taxonomy, page.lang)
-    bound = {"bind": "query-params", "persist_state": "session"}
+    sentiments = ["positive", "neutral", "negative"]
+    seed_from_url("dates", "dates")
+    seed_from_url("source", "list", options["sources"])
+    seed_from_url("question", "list", options["questions"])
+    seed_from_url("seg", "str", list(options["segments"]))
+    seed_from_url("segv", "list")
+    seed_from_url("stage", "list", list(stage_labels))
+    seed_from_url("touchpoint", "list", list(touch_labels))
+    seed_from_url("sentiment", "list", sentiments)
+    keep = {"persist_state": "session"}
     every = {"placeholder": page.t("filters.all")}
     with st.sidebar:
         st.markdown(f"**{page.t('filters.title')}**")
         start, end = window.default_range(30)
-        dates = st.date_input(page.t("filters.dates"), value=(start, end) if start else None,
-                              min_value=window.first, max_value=window.last, key="dates", **bound)
-        sources = st.multiselect(page.t("filters.sources"), options["sources"], key="source", **every, **bound)
-        questions = st.multiselect(page.t("filters.questions"), options["questions"], key="question", **every, **bound)
+        value = {} if "dates" in st.session_state else {"value": (start, end) if start else None}
+        dates = st.date_input(page.t("filters.dates"), min_value=window.first, max_value=window.last, key="dates",
+                              **value, **keep)
+        sources = st.multiselect(page.t("filters.sources"), options["sources"], key="source", **every, **keep)
+        questions = st.multiselect(page.t("filters.questions"), options["questions"], key="question", **every,
+                                   **keep)
         segment = st.selectbox(page.t("filters.segment"), [""] + list(options["segments"]), key="seg",
-                               format_func=lambda s: s or "—", **bound)
+                               format_func=lambda s: s or "—", **keep)
         values = st.multiselect(page.t("filters.segment_values"), options["segments"].get(segment, []),
-                                key="segv", **every, **bound) if segment else []
+                                key="segv", **every, **keep) if segment else []
         stages = st.multiselect(page.t("filters.stages"), list(stage_labels), format_func=stage_labels.get,
-                                key="stage", **every, **bound)
+                                key="stage", **every, **keep)
         touchpoints = st.multiselect(page.t("filters.touchpoints"), list(touch_labels),
-                                     format_func=touch_labels.get, key="touchpoint", **every, **bound)
-        sentiments = st.multiselect(page.t("filters.sentiments"), ["positive", "neutral", "negative"],
-                                    format_func=lambda k: page.t(f"sentiment.{k}"), key="sentiment", **every,
-                                    **bound)
+                                     format_func=touch_labels.get, key="touchpoint", **every, **keep)
+        feelings = st.multiselect(page.t("filters.sentiments"), sentiments,
+                                  format_func=lambda k: page.t(f"sentiment.{k}"), key="sentiment", **every, **keep)
     dates = tuple(dates) if isinstance(dates, (list, tuple)) else ((dates,) if dates else ())
     return Filters(start=dates[0] if dates else None, end=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
                    sources=tuple(sources), questions=tuple(questions), segment=segment or None,
                    segment_values=tuple(values), stages=tuple(stages), touchpoints=tuple(touchpoints),
-                   sentiments=tuple(sentiments))
+                   sentiments=tuple(feelings))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -4,8 +4,8 @@ import streamlit as st
 
 from journey import charts, metrics, store
 from journey.metrics import CELL_METRICS
-from journey.ui import (active_taxonomy, dashboard_filters, empty_state, has_data, labels_for, load_facts,
-                        page_setup, verbatims)
+from journey.ui import (FILTER_KEYS, active_taxonomy, dashboard_filters, default_unless_set, empty_state,
+                        has_data, labels_for, load_facts, page_setup, seed_from_url, verbatims, write_url)
 
 page = page_setup()
 st.title(page.t("map.title"))
@@ -43,8 +43,10 @@ for column, key in zip(cards, formats):
 
 # --- heatmap ------------------------------------------------------------------------------------
 st.subheader(page.t("map.heatmap"))
-measure = st.segmented_control(page.t("map.measure"), CELL_METRICS, default="negative_share", required=True,
-                               format_func=lambda m: page.t(f"chart.{m}"), key="measure", bind="query-params")
+seed_from_url("measure", options=list(CELL_METRICS))
+measure = st.segmented_control(page.t("map.measure"), CELL_METRICS, required=True, key="measure",
+                               format_func=lambda m: page.t(f"chart.{m}"),
+                               **default_unless_set("measure", "negative_share"))
 cells = metrics.heatmap(comments, stage_keys, touch_keys + ["unclassified"], measure)
 cell_event = st.altair_chart(charts.heatmap_chart(cells, stage_keys, touch_keys + ["unclassified"], stage_labels,
                                                   touch_labels, measure, page.lang),
@@ -53,13 +55,14 @@ cell_event = st.altair_chart(charts.heatmap_chart(cells, stage_keys, touch_keys 
 # --- emotion curve ------------------------------------------------------------------------------
 st.subheader(page.t("map.curve"))
 left, right = st.columns(2)
+seed_from_url("curve", options=["net_sentiment", "satisfaction"])
 curve_measure = left.segmented_control(page.t("map.curve_measure"), ["net_sentiment", "satisfaction"],
-                                       default="net_sentiment", required=True, key="curve",
-                                       format_func=lambda m: page.t(f"chart.{m}"), bind="query-params")
+                                       required=True, key="curve", format_func=lambda m: page.t(f"chart.{m}"),
+                                       **default_unless_set("curve", "net_sentiment"))
 with page.db() as con:
     segment_names = list(store.filter_options(con)["segments"])
-split = right.selectbox(page.t("map.split"), [""] + segment_names, format_func=lambda s: s or "—", key="split",
-                        bind="query-params")
+seed_from_url("split", options=segment_names)
+split = right.selectbox(page.t("map.split"), [""] + segment_names, format_func=lambda s: s or "—", key="split")
 curve = metrics.stage_curve(comments, stage_keys, curve_measure)
 prev_curve = metrics.stage_curve(prev_comments, stage_keys, curve_measure) if previous else None
 segment_curves = None
@@ -102,3 +105,4 @@ elif picked_stage:
     chosen = chosen[chosen["stage_key"] == stage]
     st.caption(page.t("verbatims.for", what=stage_labels.get(stage, stage)))
 verbatims(page, chosen.drop_duplicates("comment_id"), key="map-verbatims")
+write_url(FILTER_KEYS + ["measure", "curve", "split"])

@@ -1,0 +1,164 @@
+"""Themes inside a stage: sentences clustered by embedding, each named by its key words (c-TF-IDF over
+Japanese tokens from SudachiPy and English words), with size, trend and representative quotes."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+_JA_KEEP = {"名詞", "形容詞", "動詞"}
+_JA_STOP = {"こと", "もの", "よう", "ところ", "の", "する", "ある", "いる", "なる", "ない", "思う", "できる",
+            "いう", "ほしい", "欲しい", "良い", "いい", "よい", "とても", "また", "今回", "感じ", "さん", "方",
+            "時", "事", "物", "為", "中", "所", "的", "行く", "来る", "見る", "出来る", "ちょっと", "少し", "言う",
+            "くれる", "もらう", "しまう", "おく", "みる", "前", "後", "今", "毎回", "本当", "結局"}
+_EN_STOP = set("""a an the and or but if of to in on at for from by with without about as is are was were be been
+being it its this that these those i me my we our you your he she they them their there here so too very
+really just not no nor can could would should will shall do does did done have has had get got also than then
+when what which who whom how all any some more most much many one two only even still again back out up down
+over under after before because while though although into onto s t don didn isn wasn aren weren would've
+i'm it's i've i'd you're we're they're dress top fit""".split())
+_EN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizer():
+    from sudachipy import Dictionary
+
+    return Dictionary(dict="core").tokenizer()
+
+
+def keywords_of(text: str) -> list[str]:
+    """Content words of a text: Sudachi-normalised nouns, verbs and adjectives for Japanese, lower-cased
+    words minus stop words for English."""
+    words: list[str] = []
+    if re.search(r"[\u3040-\u30ff\u3400-\u9fff]", text):
+        from sudachipy import SplitMode
+
+        for m in _tokenizer().tokenize(text, SplitMode.C):
+            pos = m.part_of_speech()
+            form = m.normalized_form()
+            if pos[0] in _JA_KEEP and pos[1] not in {"非自立可能", "数詞"} and form not in _JA_STOP and len(form) > 1:
+                words.append(form)
+    words.extend(w for w in _EN_WORD.findall(text.lower()) if w not in _EN_STOP)
+    return words
+
+
+@dataclass
+class Theme:
+    """A group of similar sentences: key words, size, monthly counts, representative quotes."""
+
+    keywords: list[str]
+    size: int
+    comments: int
+    quotes: list[dict] = field(default_factory=list)     # text, comment_id, responded_at
+    monthly: dict[str, int] = field(default_factory=dict)
+    trend: float = 0.0                                    # last month's share of this theme minus the one before
+
+    @property
+    def name(self) -> str:
+        return " · ".join(self.keywords[:3]) or "—"
+
+
+def class_tfidf(docs: list[list[str]], top: int = 5) -> list[list[str]]:
+    """Top words per cluster by class-based TF-IDF (each cluster's words as one document)."""
+    counts = [Counter(d) for d in docs]
+    totals = Counter()
+    for c in counts:
+        totals.update(c)
+    average = sum(sum(c.values()) for c in counts) / max(len(counts), 1)
+    out = []
+    for c in counts:
+        size = max(sum(c.values()), 1)
+        scored = {w: (n / size) * math.log(1 + average / totals[w]) for w, n in c.items() if n >= 1}
+        out.append([w for w, _ in sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:top]])
+    return out
+
+
+def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: int = 0,
+                sample: int = 3000) -> list[Theme]:
+    """Cluster sentences (units: text, comment_id, responded_at; x: their vectors) into themes, largest first.
+
+    Above `sample` sentences the clusters and key words come from a random sample and every sentence
+    is then assigned to its nearest cluster, so sizes and trends still count them all.
+    """
+    n = len(units)
+    if n == 0:
+        return []
+    k = int(min(max_themes, max(1, round(math.sqrt(min(n, sample) / 2)))))
+    rng = np.random.default_rng(seed)
+    picked = np.sort(rng.choice(n, size=sample, replace=False)) if n > sample else np.arange(n)
+    if k > 1:
+        from sklearn.cluster import KMeans
+
+        model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(x[picked])
+        labels, centres = model.predict(x), model.cluster_centers_
+    else:
+        labels, centres = np.zeros(n, int), x.mean(axis=0, keepdims=True)
+    words = {i: keywords_of(units["text"].iloc[i]) for i in picked}
+    names = class_tfidf([[w for i in picked if labels[i] == c for w in words[i]] for c in range(k)])
+    months = pd.to_datetime(units["responded_at"]).dt.strftime("%Y-%m")
+    all_months = sorted(months.dropna().unique())
+    per_month_total = months.value_counts()
+    themes = []
+    for c in range(k):
+        members = np.where(labels == c)[0]
+        if len(members) == 0:
+            continue
+        closeness = x[members] @ (centres[c] / max(np.linalg.norm(centres[c]), 1e-9))
+        best = members[np.argsort(-closeness)]
+        quotes, seen = [], set()
+        for i in best:
+            comment = int(units["comment_id"].iloc[i])
+            if comment not in seen:
+                seen.add(comment)
+                quotes.append({"text": units["text"].iloc[i], "comment_id": comment,
+                               "responded_at": units["responded_at"].iloc[i]})
+            if len(quotes) == 3:
+                break
+        monthly = months.iloc[members].value_counts().reindex(all_months, fill_value=0)
+        trend = 0.0
+        if len(all_months) >= 2:
+            last, before = all_months[-1], all_months[-2]
+            trend = 100 * (monthly[last] / max(per_month_total.get(last, 0), 1)
+                           - monthly[before] / max(per_month_total.get(before, 0), 1))
+        themes.append(Theme(names[c], len(members), int(units["comment_id"].iloc[members].nunique()), quotes,
+                            {m: int(v) for m, v in monthly.items()}, trend))
+    return sorted(themes, key=lambda th: -th.size)
+
+
+def stage_units(con, comment_ids: list[int], stage: str, sentiment: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Sentences of these comments that speak about `stage` with `sentiment` (falling back to all the
+    comment's sentences of that sentiment), with their cached vectors."""
+    units = con.execute(
+        """SELECT u.id AS unit_id, u.comment_id, u.text, t.stage, t.sentiment, r.responded_at, e.vector
+           FROM units u JOIN tags t ON t.unit_id = u.id JOIN comments c ON c.id = u.comment_id
+           JOIN responses r ON r.id = c.response_id
+           JOIN embeddings e ON e.text_hash = u.text_hash AND e.model_id = t.model_id
+           WHERE u.comment_id IN (SELECT unnest(?::BIGINT[])) AND t.sentiment = ?""",
+        [[int(c) for c in comment_ids], sentiment]).fetchdf()
+    if units.empty:
+        return units, np.zeros((0, 0), np.float32)
+    on_stage = units[units["stage"] == stage]
+    chosen = pd.concat([on_stage, units[~units["comment_id"].isin(on_stage["comment_id"])]])
+    x = np.vstack([np.frombuffer(v, dtype=np.float32) for v in chosen["vector"]])
+    return chosen.drop(columns=["vector"]).reset_index(drop=True), x
+
+
+def themes_for_stage(con, comments: pd.DataFrame, stage: str, sentiment: str = "negative",
+                     max_themes: int = 8) -> list[Theme]:
+    """Pain-point (negative) or delight (positive) themes among the given comments for one stage."""
+    from journey.metrics import explode_stages
+
+    in_stage = explode_stages(comments)
+    ids = in_stage.loc[in_stage["stage_key"] == stage, "comment_id"].unique().tolist()
+    units, x = stage_units(con, ids, stage, sentiment)
+    return find_themes(units, x, max_themes)
+
+
+__all__ = ["Theme", "class_tfidf", "find_themes", "keywords_of", "themes_for_stage"]
