@@ -50,7 +50,7 @@ def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: l
     and marked. Click a cell to select it (selection parameter "cell")."""
     data = cells.assign(stage_label=cells["stage"].map(stage_labels),
                         touchpoint_label=cells["touchpoint"].map(touchpoint_labels),
-                        label=cells.apply(lambda r: f"{int(r['n'])}" + ("*" if r["small"] else ""), axis=1))
+                        label=cells["n"].astype(int).astype(str) + cells["small"].map({True: "*", False: ""}))
     title = {"volume": t("chart.volume", lang), "satisfaction": t("chart.satisfaction", lang),
              "negative_share": t("chart.negative_share", lang)}[measure]
     scheme = {"volume": alt.Scale(scheme="blues"), "satisfaction": alt.Scale(scheme="redyellowgreen", domain=[1, 5]),

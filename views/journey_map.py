@@ -23,6 +23,7 @@ prev_comments, prev_responses = load_facts(page, previous) if previous else (Non
 st.caption(page.t("map.period", period=filters.describe()))
 if comments["stage"].isna().all():
     st.warning(page.t("map.untagged"))
+    st.page_link("views/review.py", label=page.t("nav.review"), icon=":material/fact_check:")
 
 # --- KPI cards with the change against the previous period ----------------------------------------
 now = metrics.kpis(comments, responses)

@@ -144,3 +144,66 @@ def test_taxonomy_page_switches_preset_and_saves_a_version(tagged_db):
     with store.Database(tagged_db).connect() as con:
         version, preset, _ = store.active_taxonomy(con)
     assert (version, preset) == (2, "hotel")
+
+
+DASHBOARDS = ["views/journey_map.py", "views/stage.py", "views/trends.py", "views/overview.py"]
+
+
+@pytest.mark.parametrize("page", DASHBOARDS + ["views/review.py"])
+def test_every_page_with_an_empty_database_says_import_first(db_path, page):
+    at = open_app(page)
+    assert any("No data yet" in info.value for info in at.info)
+
+
+@pytest.mark.parametrize("page", DASHBOARDS)
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_dashboard_renders_the_tagged_demo(tagged_db, page, lang):
+    at = open_app(page, lang=lang)
+    assert not at.error, [e.value for e in at.error]
+    assert at.title
+
+
+def test_journey_map_kpis_charts_and_verbatims(tagged_db):
+    at = open_app()
+    metrics = {m.label: m.value for m in at.metric}
+    assert set(metrics) >= {"Responses", "Comments", "NPS", "CSAT (top-two-box share)", "Negative comments"}
+    assert len(at.get("vega_lite_chart")) >= 3  # heatmap, emotion curve, NPS impact
+    assert len(at.dataframe) == 1  # the verbatims
+
+
+def test_untagged_demo_says_to_tag_first(demo_db):
+    at = open_app()
+    assert any("not tagged yet" in w.value for w in at.warning)
+
+
+def test_url_filters_reproduce_the_filtered_view(tagged_db):
+    url = {"dates": ["2026-05-01", "2026-07-31"], "stage": "purchase", "measure": "volume"}
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["lang"] = "en"
+    for key, value in url.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["stage"] == ["purchase"] and at.session_state["measure"] == "volume"
+    assert [str(d) for d in at.session_state["dates"]] == url["dates"]
+    with store.Database(tagged_db).connect() as con:
+        from datetime import date
+
+        from journey.filters import Filters
+        expected = store.comment_facts(con, Filters(start=date(2026, 5, 1), end=date(2026, 7, 31),
+                                                    stages=("purchase",)))
+    assert {m.label: m.value for m in at.metric}["Comments"] == f"{len(expected):,}"
+    assert at.query_params["stage"] in ("purchase", ["purchase"]) and at.query_params["measure"] in ("volume", ["volume"])
+
+
+def test_trends_before_after_table(tagged_db):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["lang"] = "en"
+    at.query_params["change"] = "2026-08-01"
+    at.run()
+    at.switch_page("views/trends.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert {"Before", "After", "Verdict"} <= set(table.columns)
+    assert set(table["Verdict"]) <= {"Improved (significant)", "Worse (significant)", "No significant change",
+                                     "Too few answers to tell"}
