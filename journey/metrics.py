@@ -218,12 +218,22 @@ CELL_METRICS = ("volume", "satisfaction", "negative_share")
 
 
 def explode_stages(comments: pd.DataFrame) -> pd.DataFrame:
-    """One row per (comment, stage it speaks about); unclassified and untagged comments drop out."""
+    """One row per (comment, stage it speaks about); unclassified and untagged comments drop out.
+
+    Pages ask for this several times per frame, so the result is kept on the frame (`attrs`)."""
+    cached = comments.attrs.get("_exploded")
+    # attrs are copied to derived frames, so the cache is keyed to this very frame.
+    if cached is not None and cached[0] == (id(comments), len(comments)):
+        return cached[1]
     if comments.empty:
-        return comments.assign(stage_key=pd.Series(dtype=object))
-    stages = comments["stages"].fillna("").str.split("|")
-    out = comments.assign(stage_key=stages).explode("stage_key")
-    return out[out["stage_key"].fillna("") != ""]
+        out = comments.assign(stage_key=pd.Series(dtype=object))
+    else:
+        stages = comments["stages"].fillna("").astype(object).str.split("|")
+        out = comments.assign(stage_key=stages).explode("stage_key")
+        out = out[out["stage_key"].fillna("") != ""]
+    out.attrs = {}
+    comments.attrs["_exploded"] = ((id(comments), len(comments)), out)
+    return out
 
 
 def stage_curve(comments: pd.DataFrame, stage_keys: list[str], measure: str = "net_sentiment") -> pd.DataFrame:
@@ -247,9 +257,10 @@ def heatmap(comments: pd.DataFrame, stage_keys: list[str], touchpoint_keys: list
     negative_share = % negative comments) and `small` when n < min_n (value then shown as indicative)."""
     rows = explode_stages(comments)
     rows = rows[rows["touchpoint"].isin(touchpoint_keys)]
+    rows = rows.assign(negative=(rows["sentiment"] == "negative").astype(int))
     grouped = rows.groupby(["stage_key", "touchpoint"], observed=True)
     table = grouped.agg(n=("comment_id", "size"), satisfaction=("rating", "mean"),
-                        negatives=("sentiment", lambda s: int((s == "negative").sum()))).reset_index()
+                        negatives=("negative", "sum")).reset_index()
     table["negative_share"] = 100.0 * table["negatives"] / table["n"]
     table["volume"] = table["n"].astype(float)
     table["value"] = table[measure]
@@ -266,24 +277,32 @@ def nps_impact(comments: pd.DataFrame, responses: pd.DataFrame, by: str, keys: l
     Negative impact = the pain point drags NPS down. Keys raised by fewer than `min_n` respondents are left out."""
     scored = responses.dropna(subset=["nps"])
     overall = nps(scored["nps"])
+    empty = pd.DataFrame(columns=["key", "raised", "impact", "nps_without"])
     if overall is None:
-        return pd.DataFrame(columns=["key", "raised", "impact", "nps_without"])
+        return empty
     negatives = comments[comments["sentiment"] == "negative"]
     if by == "stage":
         negatives = explode_stages(negatives).assign(key=lambda f: f["stage_key"])
     else:
         negatives = negatives.assign(key=negatives["touchpoint"])
-    out = []
-    for key in keys:
-        raised = set(negatives.loc[negatives["key"] == key, "response_id"]) & set(scored["response_id"])
-        if len(raised) < min_n:
-            continue
-        without = nps(scored.loc[~scored["response_id"].isin(raised), "nps"])
-        if without is None:
-            continue
-        out.append({"key": key, "raised": len(raised), "impact": overall.value - without.value,
-                    "nps_without": without.value})
-    return pd.DataFrame(out, columns=["key", "raised", "impact", "nps_without"]).sort_values("impact")
+    category = pd.Series(np.where(scored["nps"] >= 9, 1, np.where(scored["nps"] <= 6, -1, 0)),
+                         index=scored["response_id"].to_numpy())
+    pairs = negatives.loc[negatives["key"].isin(keys), ["key", "response_id"]].drop_duplicates()
+    pairs = pairs[pairs["response_id"].isin(category.index)]
+    if pairs.empty:
+        return empty
+    pairs = pairs.assign(category=category.reindex(pairs["response_id"]).to_numpy())
+    raised = pairs.groupby("key").agg(raised=("response_id", "size"),
+                                      promoters=("category", lambda c: int((c == 1).sum())),
+                                      detractors=("category", lambda c: int((c == -1).sum())))
+    raised = raised[raised["raised"] >= min_n]
+    n_left = overall.n - raised["raised"]
+    raised = raised[n_left > 0]
+    n_left = n_left[n_left > 0]
+    without = 100.0 * ((overall.promoters - raised["promoters"]) - (overall.detractors - raised["detractors"])) / n_left
+    out = pd.DataFrame({"key": raised.index, "raised": raised["raised"].to_numpy(),
+                        "impact": (overall.value - without).to_numpy(), "nps_without": without.to_numpy()})
+    return out.sort_values("impact").reset_index(drop=True)
 
 
 def series(comments: pd.DataFrame, freq: str, by: str, keys: list[str]) -> pd.DataFrame:
@@ -295,9 +314,10 @@ def series(comments: pd.DataFrame, freq: str, by: str, keys: list[str]) -> pd.Da
     if rows.empty:
         return pd.DataFrame(columns=["period", "key", "volume", "satisfaction", "negative_share"])
     period = pd.to_datetime(rows["responded_at"]).dt.to_period("W-SUN" if freq == "W" else "M").dt.start_time
-    grouped = rows.assign(period=period).groupby(["period", "key"])
+    grouped = rows.assign(period=period, negative=(rows["sentiment"] == "negative").astype(int)).groupby(
+        ["period", "key"])
     out = grouped.agg(volume=("comment_id", "size"), satisfaction=("rating", "mean"),
-                      negatives=("sentiment", lambda s: int((s == "negative").sum()))).reset_index()
+                      negatives=("negative", "sum")).reset_index()
     out["negative_share"] = 100.0 * out["negatives"] / out["volume"]
     return out.drop(columns=["negatives"])
 
@@ -325,7 +345,8 @@ def before_after(comments: pd.DataFrame, responses: pd.DataFrame, when, stage_ke
     add("all", "negative_share", _negative_compare(c_before, c_after, min_n))
     add("all", "satisfaction", compare_means(c_before.drop_duplicates("response_id")["rating"],
                                              c_after.drop_duplicates("response_id")["rating"], True, min_n))
-    eb, ea = explode_stages(c_before), explode_stages(c_after)
+    exploded = explode_stages(comments)
+    eb, ea = exploded[exploded["responded_at"] < cut], exploded[exploded["responded_at"] >= cut]
     for key in stage_keys:
         add(key, "negative_share", _negative_compare(eb[eb["stage_key"] == key], ea[ea["stage_key"] == key], min_n))
     return pd.DataFrame(rows)

@@ -516,6 +516,7 @@ def save_embeddings(con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[
     """Store vectors (float32 rows) under (model_id, hash); hashes already stored are skipped."""
     frame = pd.DataFrame({"model_id": model_id, "text_hash": hashes,
                           "vector": [bytes(memoryview(v.astype("float32"))) for v in vectors]})
+    frame = frame.drop_duplicates("text_hash")
     con.register("_frame", frame)
     try:
         con.execute("""INSERT INTO embeddings SELECT f.model_id, f.text_hash, f.vector FROM _frame f
@@ -668,40 +669,82 @@ def _response_where(filters, alias: str = "r") -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def comment_facts(con: duckdb.DuckDBPyConnection, filters) -> pd.DataFrame:
-    """One row per comment matching `filters`, with its effective tags and its response's scores:
-    comment_id, response_id, responded_at, source, question, text, lang, stage, stages, touchpoint,
-    sentiment, sentiment_score, stage_margin, corrected, nps, rating (mean 1–5 of CSAT/stars answers)."""
+def _comment_where(filters) -> tuple[str, list]:
+    """WHERE clause over comments c / responses r / tags t / human tags h for all the filters."""
     where, params = _response_where(filters)
-    comment_clauses = []
-    for column, values in (("c.question", filters.questions), ("coalesce(h.touchpoint, t.touchpoint)",
-                                                               filters.touchpoints),
+    clauses = [where]
+    for column, values in (("c.question", filters.questions),
+                           ("coalesce(h.touchpoint, t.touchpoint)", filters.touchpoints),
                            ("coalesce(h.sentiment, t.sentiment)", filters.sentiments)):
         if values:
-            comment_clauses.append(f"list_contains(?, {column})")
+            clauses.append(f"list_contains(?, {column})")
             params.append(list(values))
     if filters.stages:
-        comment_clauses.append("(list_has_any(?, string_split(coalesce(t.stages, ''), '|')) "
-                               "OR list_contains(?, coalesce(h.stage, t.stage)))")
+        clauses.append("(list_has_any(?, string_split(coalesce(t.stages, ''), '|')) "
+                       "OR list_contains(?, coalesce(h.stage, t.stage)))")
         params.extend([list(filters.stages), list(filters.stages)])
-    extra = "".join(f" AND {c}" for c in comment_clauses)
+    return " AND ".join(clauses), params
+
+
+_COMMENT_JOINS = """FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
+            LEFT JOIN comment_tags t ON t.comment_id = c.id LEFT JOIN human_tags h ON h.comment_id = c.id"""
+
+
+def comment_facts(con: duckdb.DuckDBPyConnection, filters) -> pd.DataFrame:
+    """One row per comment matching `filters`, with its effective tags and its response's scores:
+    comment_id, response_id, responded_at, source, question, lang, stage, stages, touchpoint, sentiment,
+    sentiment_score, stage_margin, corrected, nps, rating (mean 1–5 of CSAT/stars answers).
+
+    The text is left out (it is the heavy column); `comment_texts` fetches it for what is shown.
+    """
+    where, params = _comment_where(filters)
     return con.execute(
         f"""WITH nps AS (SELECT response_id, max(value) AS nps FROM scores WHERE scale = 'nps_0_10' GROUP BY 1),
                  rating AS (SELECT response_id, avg(value) AS rating FROM scores
                             WHERE scale IN ('csat_1_5', 'stars_1_5') GROUP BY 1)
             SELECT c.id AS comment_id, r.id AS response_id, r.responded_at, i.file_name AS source, c.question,
-                   c.masked_text AS text, c.lang,
-                   coalesce(h.stage, t.stage) AS stage,
+                   c.lang, coalesce(h.stage, t.stage) AS stage,
                    CASE WHEN h.stage IS NULL OR t.stages IS NULL THEN coalesce(t.stages, h.stage)
                         WHEN list_contains(string_split(t.stages, '|'), h.stage) THEN t.stages
                         ELSE h.stage || '|' || t.stages END AS stages,
                    coalesce(h.touchpoint, t.touchpoint) AS touchpoint,
                    coalesce(h.sentiment, t.sentiment) AS sentiment, t.sentiment_score, t.stage_margin,
                    (h.comment_id IS NOT NULL) AS corrected, nps.nps, rating.rating
-            FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
-            LEFT JOIN comment_tags t ON t.comment_id = c.id LEFT JOIN human_tags h ON h.comment_id = c.id
+            {_COMMENT_JOINS}
             LEFT JOIN nps ON nps.response_id = r.id LEFT JOIN rating ON rating.response_id = r.id
-            WHERE {where}{extra}""", params).fetchdf()
+            WHERE {where}""", params).fetchdf()
+
+
+def comment_texts(con: duckdb.DuckDBPyConnection, comment_ids: list[int]) -> pd.DataFrame:
+    """comment_id → masked text, for the comments a page shows."""
+    frame = pd.DataFrame({"comment_id": [int(i) for i in comment_ids]})
+    con.register("_ids", frame)
+    try:
+        return con.execute("SELECT c.id AS comment_id, c.masked_text AS text FROM comments c "
+                           "JOIN _ids i ON i.comment_id = c.id").fetchdf()
+    finally:
+        con.unregister("_ids")
+
+
+def theme_units(con: duckdb.DuckDBPyConnection, filters, stage: str, sentiment: str) -> pd.DataFrame:
+    """Sentences for themes: units of the filtered comments in `stage` whose own sentiment is `sentiment`,
+    preferring units tagged with that stage (all of a comment's units when none is); with vectors."""
+    where, params = _comment_where(filters)
+    return con.execute(
+        f"""WITH chosen AS (
+                SELECT c.id AS comment_id, r.responded_at {_COMMENT_JOINS}
+                WHERE {where} AND (list_contains(string_split(coalesce(t.stages, ''), '|'), ?)
+                                   OR coalesce(h.stage, t.stage) = ?)),
+                units_in AS (
+                SELECT u.id AS unit_id, u.comment_id, u.text, ut.stage, ch.responded_at, e.vector,
+                       bool_or(ut.stage = ?) OVER (PARTITION BY u.comment_id) AS comment_has_stage
+                FROM chosen ch JOIN units u ON u.comment_id = ch.comment_id
+                JOIN tags ut ON ut.unit_id = u.id
+                JOIN embeddings e ON e.text_hash = u.text_hash AND e.model_id = ut.model_id
+                WHERE ut.sentiment = ?)
+            SELECT unit_id, comment_id, text, responded_at, vector FROM units_in
+            WHERE stage = ? OR NOT comment_has_stage""",
+        params + [stage, stage, stage, sentiment, stage]).fetchdf()
 
 
 def response_facts(con: duckdb.DuckDBPyConnection, filters) -> pd.DataFrame:

@@ -81,7 +81,7 @@ def class_tfidf(docs: list[list[str]], top: int = 5) -> list[list[str]]:
 
 
 def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: int = 0,
-                sample: int = 3000) -> list[Theme]:
+                sample: int = 2000) -> list[Theme]:
     """Cluster sentences (units: text, comment_id, responded_at; x: their vectors) into themes, largest first.
 
     Above `sample` sentences the clusters and key words come from a random sample and every sentence
@@ -96,12 +96,14 @@ def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: i
     if k > 1:
         from sklearn.cluster import KMeans
 
-        model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(x[picked])
+        model = KMeans(n_clusters=k, n_init=2, max_iter=60, random_state=seed).fit(x[picked])
         labels, centres = model.predict(x), model.cluster_centers_
     else:
         labels, centres = np.zeros(n, int), x.mean(axis=0, keepdims=True)
-    words = {i: keywords_of(units["text"].iloc[i]) for i in picked}
-    names = class_tfidf([[w for i in picked if labels[i] == c for w in words[i]] for c in range(k)])
+    # Key words from up to 150 sentences per theme: enough to name it, and tokenising is the slow part.
+    named = np.concatenate([rng.permutation(picked[labels[picked] == c])[:150] for c in range(k)])
+    words = {i: keywords_of(units["text"].iloc[i]) for i in named}
+    names = class_tfidf([[w for i in named if labels[i] == c for w in words[i]] for c in range(k)])
     months = pd.to_datetime(units["responded_at"]).dt.strftime("%Y-%m")
     all_months = sorted(months.dropna().unique())
     per_month_total = months.value_counts()
@@ -132,33 +134,15 @@ def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: i
     return sorted(themes, key=lambda th: -th.size)
 
 
-def stage_units(con, comment_ids: list[int], stage: str, sentiment: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Sentences of these comments that speak about `stage` with `sentiment` (falling back to all the
-    comment's sentences of that sentiment), with their cached vectors."""
-    units = con.execute(
-        """SELECT u.id AS unit_id, u.comment_id, u.text, t.stage, t.sentiment, r.responded_at, e.vector
-           FROM units u JOIN tags t ON t.unit_id = u.id JOIN comments c ON c.id = u.comment_id
-           JOIN responses r ON r.id = c.response_id
-           JOIN embeddings e ON e.text_hash = u.text_hash AND e.model_id = t.model_id
-           WHERE u.comment_id IN (SELECT unnest(?::BIGINT[])) AND t.sentiment = ?""",
-        [[int(c) for c in comment_ids], sentiment]).fetchdf()
+def themes_for_stage(con, filters, stage: str, sentiment: str = "negative", max_themes: int = 8) -> list[Theme]:
+    """Pain-point (negative) or delight (positive) themes among the filtered comments of one stage."""
+    from journey import store
+
+    units = store.theme_units(con, filters, stage, sentiment)
     if units.empty:
-        return units, np.zeros((0, 0), np.float32)
-    on_stage = units[units["stage"] == stage]
-    chosen = pd.concat([on_stage, units[~units["comment_id"].isin(on_stage["comment_id"])]])
-    x = np.vstack([np.frombuffer(v, dtype=np.float32) for v in chosen["vector"]])
-    return chosen.drop(columns=["vector"]).reset_index(drop=True), x
-
-
-def themes_for_stage(con, comments: pd.DataFrame, stage: str, sentiment: str = "negative",
-                     max_themes: int = 8) -> list[Theme]:
-    """Pain-point (negative) or delight (positive) themes among the given comments for one stage."""
-    from journey.metrics import explode_stages
-
-    in_stage = explode_stages(comments)
-    ids = in_stage.loc[in_stage["stage_key"] == stage, "comment_id"].unique().tolist()
-    units, x = stage_units(con, ids, stage, sentiment)
-    return find_themes(units, x, max_themes)
+        return []
+    x = np.frombuffer(b"".join(units["vector"]), dtype=np.float32).reshape(len(units), -1)
+    return find_themes(units.drop(columns=["vector"]), x, max_themes)
 
 
 __all__ = ["Theme", "class_tfidf", "find_themes", "keywords_of", "themes_for_stage"]

@@ -227,6 +227,9 @@ def verbatims(page: Page, comments: pd.DataFrame, key: str, limit: int = 200) ->
     """What customers said: newest first; select a row to read it in full."""
     stage_labels, touch_labels = labels_for(active_taxonomy(page), page.lang)
     shown = comments.sort_values("responded_at", ascending=False).head(limit)
+    with page.db() as con:
+        texts = store.comment_texts(con, shown["comment_id"].tolist()).set_index("comment_id")["text"]
+    shown = shown.assign(text=shown["comment_id"].map(texts))
     table = pd.DataFrame({
         page.t("col.date"): shown["responded_at"].dt.strftime("%Y-%m-%d"),
         page.t("col.text"): shown["text"],

@@ -54,7 +54,7 @@ def show_themes(found: list[themes.Theme], kind: str) -> None:
 pain, delight = st.tabs([page.t("stage.pain"), page.t("stage.delight")])
 with page.db() as con:
     with pain:
-        show_themes(themes.themes_for_stage(con, comments, stage, "negative"), "pain")
+        show_themes(themes.themes_for_stage(con, filters, stage, "negative"), "pain")
     with delight:
-        show_themes(themes.themes_for_stage(con, comments, stage, "positive"), "delight")
+        show_themes(themes.themes_for_stage(con, filters, stage, "positive"), "delight")
 write_url(FILTER_KEYS + ["focus"])

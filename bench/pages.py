@@ -1,0 +1,121 @@
+"""Page data speed: time to compute each dashboard page's data at 10k and 100k comments.
+
+    python bench/pages.py [--comments 10000 100000]
+
+Builds a survey database from repeated real Fukui rows, splits units, and writes tags from random
+vectors (tag quality is irrelevant here; the shapes, counts and SQL are the real ones). Then times what
+each page computes (without drawing). Goal (issue 4): under 1 s per page at 100k comments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ingest import make_export  # noqa: E402  (bench/ingest.py)
+
+from journey import metrics, store, tagging, themes  # noqa: E402
+from journey.filters import Filters  # noqa: E402
+from journey.ingest import import_file  # noqa: E402
+from journey.tagging import Anchors, OwnerLabels  # noqa: E402
+from journey.taxonomy import load_preset  # noqa: E402
+
+DIM = 64
+MODEL = "bench-random-64"
+
+
+def build(comments: int, folder: Path) -> Path:
+    export, db = folder / "survey.csv", folder / "pages.duckdb"
+    make_export(int(comments / 1.21), export)   # the Fukui survey has ~1.21 comments per response
+    import_file(export, db)
+    taxonomy = load_preset("hotel")
+    rng = np.random.default_rng(0)
+    with store.Database(db).connect() as con:
+        tagging.ensure_units(con)
+        store.save_taxonomy(con, taxonomy.key, taxonomy.to_json())
+        units = store.units_for_tagging(con)
+        x = rng.normal(size=(len(units), DIM)).astype(np.float32)
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        store.save_embeddings(con, MODEL, units.merge(con.execute("SELECT id AS unit_id, text_hash FROM units")
+                                                      .fetchdf(), on="unit_id")["text_hash"].tolist(), x)
+        group = lambda: rng.normal(size=(4, DIM)).astype(np.float32)  # noqa: E731
+        anchors = Anchors(taxonomy.stage_keys(), [group() for _ in taxonomy.stages], taxonomy.touchpoint_keys(),
+                          [group() for _ in taxonomy.touchpoints], group(), group())
+        unit_tags, comment_tags = tagging.tag_vectors(x, units, anchors, OwnerLabels.empty(DIM), {})
+        store.save_tags(con, unit_tags.assign(model_id=MODEL), comment_tags.assign(model_id=MODEL), 1)
+    return db
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--comments", type=int, nargs="+", default=[10_000, 100_000])
+    args = parser.parse_args()
+    taxonomy = load_preset("hotel")
+    stages, touchpoints = taxonomy.stage_keys(), taxonomy.touchpoint_keys()
+    for target in args.comments:
+        db = build(target, Path(tempfile.mkdtemp()))
+        with store.Database(db).connect() as con:
+            n = store.counts(con)["comments"]
+            window = store.data_window(con)
+            everything = Filters()
+            last_month = Filters(start=window.last - timedelta(days=29), end=window.last)
+
+            def journey_map(f: Filters = everything) -> None:
+                comments, responses = store.comment_facts(con, f), store.response_facts(con, f)
+                prev = f.previous()
+                if prev:
+                    pc, pr = store.comment_facts(con, prev), store.response_facts(con, prev)
+                    metrics.kpis(pc, pr)
+                    metrics.stage_curve(pc, stages)
+                metrics.kpis(comments, responses)
+                metrics.heatmap(comments, stages, touchpoints, "negative_share")
+                metrics.stage_curve(comments, stages)
+                metrics.nps_impact(comments, responses, "stage", stages)
+                metrics.nps_impact(comments, responses, "touchpoint", touchpoints)
+
+            def stage_page() -> None:
+                comments = store.comment_facts(con, everything)
+                metrics.explode_stages(comments)
+                themes.themes_for_stage(con, everything, "usage", "negative")
+                themes.themes_for_stage(con, everything, "usage", "positive")
+
+            def trends_page() -> None:
+                comments, responses = store.comment_facts(con, everything), store.response_facts(con, everything)
+                metrics.series(comments, "W", "stage", stages)
+                metrics.before_after(comments, responses, window.first + (window.last - window.first) / 2, stages)
+
+            def overview_page() -> None:
+                store.counts(con)
+                metrics.nps(store.scores_frame(con).query("scale == 'nps_0_10'")["value"])
+                store.monthly_volume(con)
+                store.latest_comments(con)
+
+            for page in (journey_map, stage_page, trends_page, overview_page):
+                page()  # warm imports and Sudachi once, as in a running app
+            results = {"journey map (all dates)": timed(journey_map),
+                       "journey map (last 30 days + previous)": timed(lambda: journey_map(last_month)),
+                       "stage detail (themes)": timed(stage_page), "trends (weekly + before/after)": timed(trends_page),
+                       "overview": timed(overview_page)}
+        print(f"{n:,} comments (2-core machine):")
+        for name, seconds in results.items():
+            print(f"  {name:40s} {seconds:6.2f} s  ({'ok' if seconds < 1 else 'over'} the 1 s goal: ratio {seconds:.2f})")
+
+
+if __name__ == "__main__":
+    main()
