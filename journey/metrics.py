@@ -122,10 +122,20 @@ def negative_share(sentiments: pd.Series | list) -> Estimate | None:
     return Estimate(100.0 * hits / len(values), 100 * low, 100 * high, len(values), "share")
 
 
-def csat_answers(responses: pd.DataFrame) -> pd.Series:
-    """Every CSAT (1–5) answer of the responses, flattened (a survey can ask several)."""
-    lists = responses["csat_answers"].dropna() if "csat_answers" in responses else pd.Series(dtype=object)
-    return pd.Series([v for answers in lists for v in answers], dtype="float64")
+def csat_counts(responses: pd.DataFrame) -> tuple[int, int]:
+    """(top-two-box answers, all answers) over the responses' CSAT questions (csat_top, csat_n columns)."""
+    if responses.empty or "csat_n" not in responses:
+        return 0, 0
+    return int(responses["csat_top"].sum()), int(responses["csat_n"].sum())
+
+
+def csat_share(responses: pd.DataFrame) -> Estimate | None:
+    """CSAT top-two-box share over every CSAT answer of the responses, with a Wilson interval."""
+    hits, n = csat_counts(responses)
+    if n == 0:
+        return None
+    low, high = wilson(hits, n)
+    return Estimate(100.0 * hits / n, 100 * low, 100 * high, n, "share")
 
 
 # --- comparisons ---------------------------------------------------------------------------------
@@ -340,8 +350,8 @@ def before_after(comments: pd.DataFrame, responses: pd.DataFrame, when, stage_ke
                      "test": result.test})
 
     add("all", "nps", compare_nps(r_before["nps"], r_after["nps"], min_n))
-    a, b = csat_answers(r_before), csat_answers(r_after)
-    add("all", "csat", compare_shares(int((a >= 4).sum()), len(a), int((b >= 4).sum()), len(b), True, min_n))
+    (hits_a, n_a), (hits_b, n_b) = csat_counts(r_before), csat_counts(r_after)
+    add("all", "csat", compare_shares(hits_a, n_a, hits_b, n_b, True, min_n))
     add("all", "negative_share", _negative_compare(c_before, c_after, min_n))
     add("all", "satisfaction", compare_means(c_before.drop_duplicates("response_id")["rating"],
                                              c_after.drop_duplicates("response_id")["rating"], True, min_n))
@@ -359,12 +369,11 @@ def _negative_compare(before: pd.DataFrame, after: pd.DataFrame, min_n: int) -> 
 
 def kpis(comments: pd.DataFrame, responses: pd.DataFrame) -> dict[str, Estimate | None]:
     """Headline figures: responses, comments, NPS, CSAT top-two-box, negative share."""
-    answers = csat_answers(responses)
     return {
         "responses": Estimate(float(len(responses)), float("nan"), float("nan"), len(responses), "count"),
         "comments": Estimate(float(len(comments)), float("nan"), float("nan"), len(comments), "count"),
         "nps": nps(responses["nps"]),
-        "csat": top_two_box(answers),
+        "csat": csat_share(responses),
         "negative_share": negative_share(comments["sentiment"]),
     }
 

@@ -749,12 +749,13 @@ def theme_units(con: duckdb.DuckDBPyConnection, filters, stage: str, sentiment: 
 
 def response_facts(con: duckdb.DuckDBPyConnection, filters) -> pd.DataFrame:
     """One row per response matching the response-level filters: response_id, responded_at, nps,
-    csat_answers (list of 1–5 CSAT answers), stars."""
+    csat_n (CSAT 1–5 answers given; a survey can ask several), csat_top (of them, 4 or 5), stars."""
     where, params = _response_where(filters)
     return con.execute(
         f"""SELECT r.id AS response_id, r.responded_at,
                    max(s.value) FILTER (WHERE s.scale = 'nps_0_10') AS nps,
-                   list(s.value) FILTER (WHERE s.scale = 'csat_1_5') AS csat_answers,
+                   count(*) FILTER (WHERE s.scale = 'csat_1_5') AS csat_n,
+                   count(*) FILTER (WHERE s.scale = 'csat_1_5' AND s.value >= 4) AS csat_top,
                    avg(s.value) FILTER (WHERE s.scale = 'stars_1_5') AS stars
             FROM responses r LEFT JOIN scores s ON s.response_id = r.id
             WHERE {where} GROUP BY r.id, r.responded_at""", params).fetchdf()

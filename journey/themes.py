@@ -102,7 +102,8 @@ def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: i
         labels, centres = np.zeros(n, int), x.mean(axis=0, keepdims=True)
     # Key words from up to 150 sentences per theme: enough to name it, and tokenising is the slow part.
     named = np.concatenate([rng.permutation(picked[labels[picked] == c])[:150] for c in range(k)])
-    words = {i: keywords_of(units["text"].iloc[i]) for i in named}
+    texts = units["text"].tolist()
+    words = {i: keywords_of(texts[i]) for i in named}
     names = class_tfidf([[w for i in named if labels[i] == c for w in words[i]] for c in range(k)])
     months = pd.to_datetime(units["responded_at"]).dt.strftime("%Y-%m")
     all_months = sorted(months.dropna().unique())
@@ -119,7 +120,7 @@ def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: i
             comment = int(units["comment_id"].iloc[i])
             if comment not in seen:
                 seen.add(comment)
-                quotes.append({"text": units["text"].iloc[i], "comment_id": comment,
+                quotes.append({"text": texts[i], "comment_id": comment,
                                "responded_at": units["responded_at"].iloc[i]})
             if len(quotes) == 3:
                 break

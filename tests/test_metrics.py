@@ -46,9 +46,11 @@ def test_csat_is_a_top_two_box_share():
     assert 0 < result.low < 62.5 < result.high < 100
 
 
-def test_csat_answers_flatten_several_questions():
-    responses = pd.DataFrame({"csat_answers": [[5.0, 3.0], None, [4.0]]})
-    assert m.csat_answers(responses).tolist() == [5.0, 3.0, 4.0]
+def test_csat_share_counts_every_answer_of_several_questions():
+    responses = pd.DataFrame({"csat_n": [2, 0, 1], "csat_top": [1, 0, 1]})  # answers 5 and 3; none; 4
+    result = m.csat_share(responses)
+    assert result.n == 3 and result.value == pytest.approx(200 / 3)
+    assert m.csat_share(responses.iloc[1:2]) is None
 
 
 def test_ces_keeps_its_direction():
