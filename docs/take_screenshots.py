@@ -1,7 +1,7 @@
 """Screenshot every page over the demo data in headless Debian chromium: python docs/take_screenshots.py.
 
-Starts `streamlit run` on a free port with a fresh demo database, visits each page in Japanese and
-English, and writes docs/<page>-<lang>.png.
+Loads and tags the demo (real e5 model) into a fresh database, starts `streamlit run` on a free port,
+visits each page in Japanese and English, and writes docs/<page>-<lang>.png.
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = {"overview": "", "import": "import"}
+PAGES = {"journey-map": "", "stage": "stage?focus=purchase", "trends": "trends?change=2026-08-01",
+         "review": "review", "taxonomy": "taxonomy", "import": "import", "overview": "overview"}
+# The demo's whole half-year, so the August checkout fix and the September app update both show.
+RANGE = "dates=2026-05-01&dates=2026-10-31"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -26,8 +29,9 @@ def main(pages: list[str] | None = None, langs: tuple[str, ...] = ("ja", "en")) 
     from playwright.sync_api import sync_playwright
 
     db = Path(tempfile.mkdtemp()) / "demo.duckdb"
-    subprocess.run([sys.executable, "-m", "journey", "demo", "--db", str(db)], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    for command in (["demo"], ["tag", "--preset", "restaurant"]):
+        subprocess.run([sys.executable, "-m", "journey", *command, "--db", str(db)], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -46,10 +50,12 @@ def main(pages: list[str] | None = None, langs: tuple[str, ...] = ("ja", "en")) 
             browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
             for lang in langs:
                 context = browser.new_context(locale={"ja": "ja-JP", "en": "en-US"}[lang],
-                                              viewport={"width": 1400, "height": 1000})
+                                              viewport={"width": 1400, "height": 2200})
                 page = context.new_page()
                 for name in pages or PAGES:
-                    page.goto(f"{url}/{PAGES[name]}", wait_until="networkidle")
+                    target = PAGES[name]
+                    joiner = "&" if "?" in target else "?"
+                    page.goto(f"{url}/{target}{joiner}{RANGE}", wait_until="networkidle")
                     page.wait_for_timeout(1500)
                     for selector in (".vega-embed canvas, .vega-embed svg", "[data-testid=stDataFrame] canvas"):
                         try:

@@ -56,7 +56,8 @@ def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: l
     scheme = {"volume": alt.Scale(scheme="blues"), "satisfaction": alt.Scale(scheme="redyellowgreen", domain=[1, 5]),
               "negative_share": alt.Scale(scheme="reds", domain=[0, 100])}[measure]
     select = alt.selection_point(name="cell", fields=["stage", "touchpoint"], on="click", clear="dblclick")
-    x = alt.X("stage_label:N", title=None, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=140),
+    x = alt.X("stage_label:N", title=None, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=108,
+                                                         labelOverlap=False, labelFontSize=11),
               scale=alt.Scale(domain=[stage_labels[k] for k in stage_keys]))
     y = alt.Y("touchpoint_label:N", title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False),
               scale=alt.Scale(domain=[touchpoint_labels[k] for k in touchpoint_keys]))
@@ -69,7 +70,7 @@ def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: l
     rects = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("value:Q", title=title, scale=scheme, legend=alt.Legend(orient="bottom", gradientLength=240)),
         opacity=alt.condition("datum.small", alt.value(0.35), alt.value(1.0)),
-        stroke=alt.condition(select, alt.value("#1f3d34"), alt.value("white")),
+        stroke=alt.condition(select, alt.value("#1f3d34"), alt.value("white"), empty=False),
         tooltip=tooltip).add_params(select)
     text = base.mark_text(fontSize=11, font=FONT).encode(text="label:N", tooltip=tooltip,
                                                           color=alt.condition("datum.small", alt.value("#666666"),
@@ -88,7 +89,8 @@ def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels
     y_title = t("chart.net_sentiment", lang) if measure == "net_sentiment" else t("chart.satisfaction", lang)
     domain = [-100, 100] if measure == "net_sentiment" else [1, 5]
     data = curve.dropna(subset=["value"]).assign(stage_label=lambda f: f["stage"].map(stage_labels))
-    x = alt.X("stage_label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=140))
+    x = alt.X("stage_label:N", sort=order, title=None,
+              axis=alt.Axis(labelAngle=0, labelLimit=120, labelOverlap=False, labelFontSize=11))
     y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=domain))
     select = alt.selection_point(name="stage", fields=["stage"], on="click", clear="dblclick")
     band = alt.Chart(data).mark_area(opacity=0.18, color="#2f6f5e").encode(x=x, y="low:Q", y2="high:Q")
@@ -114,7 +116,7 @@ def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels
     zero = alt.Chart(pd.DataFrame({"y": [0 if measure == "net_sentiment" else 3]})).mark_rule(
         color="#cccccc").encode(y="y:Q")
     return _style(alt.layer(zero, *layers).properties(height=320, title=alt.TitleParams(
-        t("chart.emotion_curve", lang), subtitle=t("chart.emotion_subtitle", lang))))
+        t("chart.emotion_curve", lang), subtitle=t("chart.emotion_subtitle", lang), offset=12)))
 
 
 def impact_chart(impact: pd.DataFrame, labels: dict[str, str], lang: str, title: str) -> alt.Chart:

@@ -22,7 +22,8 @@ being it its this that these those i me my we our you your he she they them thei
 really just not no nor can could would should will shall do does did done have has had get got also than then
 when what which who whom how all any some more most much many one two only even still again back out up down
 over under after before because while though although into onto s t don didn isn wasn aren weren would've
-i'm it's i've i'd you're we're they're dress top fit""".split())
+i'm it's i've i'd you're we're they're can't couldn't won't wouldn't doesn't isn't wasn't aren't don't didn't
+haven't hasn't dress top fit""".split())
 _EN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
 
 
@@ -115,11 +116,12 @@ def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: i
             continue
         closeness = x[members] @ (centres[c] / max(np.linalg.norm(centres[c]), 1e-9))
         best = members[np.argsort(-closeness)]
-        quotes, seen = [], set()
+        quotes, seen, seen_text = [], set(), set()
         for i in best:
             comment = int(units["comment_id"].iloc[i])
-            if comment not in seen:
+            if comment not in seen and texts[i] not in seen_text:
                 seen.add(comment)
+                seen_text.add(texts[i])
                 quotes.append({"text": texts[i], "comment_id": comment,
                                "responded_at": units["responded_at"].iloc[i]})
             if len(quotes) == 3:

@@ -27,10 +27,12 @@ def test_find_themes_groups_similar_sentences_and_quotes_the_closest():
     a, b = np.eye(8)[0], np.eye(8)[1]
     x = np.vstack([a + 0.05 * rng.normal(size=8) for _ in range(10)] + [b + 0.05 * rng.normal(size=8) for _ in range(6)])
     x /= np.linalg.norm(x, axis=1, keepdims=True)
-    units = pd.DataFrame({"text": ["駐車場が狭い"] * 10 + ["ログインできない"] * 6, "comment_id": range(16),
+    texts = [f"駐車場が狭い{i}回目" for i in range(10)] + [f"ログインできない{i}" for i in range(6)]
+    units = pd.DataFrame({"text": texts, "comment_id": range(16),
                           "responded_at": pd.to_datetime(["2026-05-01"] * 8 + ["2026-06-01"] * 8)})
     themes = find_themes(units, x.astype(np.float32), max_themes=2)
     assert [t.size for t in themes] == [10, 6]
     assert "駐車場" in themes[0].keywords and "ログイン" in themes[1].keywords
     assert len(themes[0].quotes) == 3 and all("駐車場" in q["text"] for q in themes[0].quotes)
+    assert len({q["text"] for q in themes[0].quotes}) == 3  # no quote twice
     assert themes[0].monthly == {"2026-05": 8, "2026-06": 2}

@@ -27,7 +27,8 @@ if comments["stage"].isna().all():
 
 # --- KPI cards with the change against the previous period ----------------------------------------
 now = metrics.kpis(comments, responses)
-before = metrics.kpis(prev_comments, prev_responses) if previous else {}
+# No change is shown against a previous period that has no data at all.
+before = metrics.kpis(prev_comments, prev_responses) if previous and len(prev_responses) else {}
 formats = {"responses": "{:,.0f}", "comments": "{:,.0f}", "nps": "{:+.0f}", "csat": "{:.0f}%",
            "negative_share": "{:.0f}%"}
 cards = st.columns(5)
@@ -55,7 +56,7 @@ cell_event = st.altair_chart(charts.heatmap_chart(cells, stage_keys, touch_keys 
 
 # --- emotion curve ------------------------------------------------------------------------------
 st.subheader(page.t("map.curve"))
-left, right = st.columns(2)
+left, right = st.columns(2, vertical_alignment="bottom")
 seed_from_url("curve", options=["net_sentiment", "satisfaction"])
 curve_measure = left.segmented_control(page.t("map.curve_measure"), ["net_sentiment", "satisfaction"],
                                        required=True, key="curve", format_func=lambda m: page.t(f"chart.{m}"),

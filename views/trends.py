@@ -38,19 +38,25 @@ keys = taxonomy.stage_keys() if by == "stage" else taxonomy.touchpoint_keys()
 labels = stage_labels if by == "stage" else touch_labels
 frame = metrics.series(comments, freq, by, keys)
 
-st.subheader(page.t("trends.change"))
 first, last = comments["responded_at"].min(), comments["responded_at"].max()
 middle = (first + (last - first) / 2).date() if pd.notna(first) else None
+chart_slot = st.container()
+st.subheader(page.t("trends.change"))
 when = st.date_input(page.t("trends.change_date"), min_value=first, max_value=last, key="change",
                      **({} if "change" in st.session_state else {"value": middle})) if middle else None
 if not frame.empty:
-    st.altair_chart(charts.trend_chart(frame, measure, keys, labels, page.lang, by == "stage",
-                                       pd.Timestamp(when) if when else None), width="stretch")
+    chart_slot.altair_chart(charts.trend_chart(frame, measure, keys, labels, page.lang, by == "stage",
+                                               pd.Timestamp(when) if when else None), width="stretch")
 if when:
     table = metrics.before_after(comments, responses, when, taxonomy.stage_keys())
+    scope_name = lambda s: page.t("trends.all") if s == "all" else stage_labels.get(s, s)  # noqa: E731
+    for row in table[table["verdict"].isin(["improved", "worsened"])].itertuples():
+        st.markdown("- " + page.t(f"trends.sentence.{row.verdict}", scope=scope_name(row.scope),
+                                  metric=page.t(f"trends.metric.{row.metric}"), before=row.before, after=row.after,
+                                  p=row.p_value))
     verdicts = {v: page.t(f"verdict.{v}") for v in ("improved", "worsened", "no_change", "too_small")}
     shown = pd.DataFrame({
-        page.t("trends.scope"): table["scope"].map(lambda s: page.t("trends.all") if s == "all" else stage_labels.get(s, s)),
+        page.t("trends.scope"): table["scope"].map(scope_name),
         page.t("trends.metric"): table["metric"].map(lambda m: page.t(f"trends.metric.{m}")),
         page.t("trends.before"): table["before"].round(1), "n₁": table["n_before"],
         page.t("trends.after"): table["after"].round(1), "n₂": table["n_after"],
