@@ -7,7 +7,7 @@ import pandas as pd
 
 from journey.i18n import t
 
-FONT = "Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
+FONT = "IPAexGothic, Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 
 
 def _style(chart: alt.Chart) -> alt.Chart:

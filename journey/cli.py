@@ -1,4 +1,4 @@
-"""Command line: python -m journey ingest|tag|export|demo (report joins in later)."""
+"""Command line: python -m journey ingest|tag|export|report|demo|hash-password."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 from journey import exporting, store
@@ -40,10 +41,26 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true", help="print one JSON object per file")
     ingest.set_defaults(run=_ingest)
 
-    export = sub.add_parser("export", help="write one row per comment to CSV (UTF-8 with BOM)")
-    export.add_argument("--out", type=Path, required=True, metavar="FILE.csv")
+    export = sub.add_parser("export", help="write one row per comment with its tags: .csv (UTF-8 with BOM, "
+                                           "formula-safe) or .parquet")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE.csv|FILE.parquet")
     export.add_argument("--db", type=Path)
     export.set_defaults(run=_export)
+
+    report = sub.add_parser("report", help="weekly review pack: HTML, A4 PDF and chart PNGs")
+    report.add_argument("--out", type=Path, required=True, metavar="DIR")
+    report.add_argument("--since", type=date.fromisoformat, help="first day (YYYY-MM-DD); default: 7 days "
+                                                                   "before --until")
+    report.add_argument("--until", type=date.fromisoformat, help="last day (YYYY-MM-DD); default: the last day "
+                                                                   "with data")
+    report.add_argument("--lang", choices=["ja", "en"], default="ja")
+    report.add_argument("--db", type=Path)
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(run=_report)
+
+    password = sub.add_parser("hash-password", help="print a password hash for .streamlit/secrets.toml")
+    password.add_argument("--password", help="the password (default: asked for, not echoed)")
+    password.set_defaults(run=_hash_password)
 
     tag = sub.add_parser("tag", help="tag every comment with journey stage, touchpoint and sentiment")
     tag.add_argument("--db", type=Path)
@@ -91,8 +108,49 @@ def _ingest(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     with store.Database(_db(args)).connect() as con:
         frame = store.export_comments(con)
-    exporting.write_csv(frame, args.out)
+    if args.out.suffix.lower() == ".parquet":
+        exporting.write_parquet(frame, args.out)
+    else:
+        exporting.write_csv(frame, args.out)
     print(f"wrote {len(frame)} comments to {args.out}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from journey.report import build_pack, default_period
+
+    with store.Database(_db(args)).connect() as con:
+        if store.scalar(con, "SELECT count(*) FROM responses") == 0:
+            print("error: the database has no responses; import exports first (python -m journey ingest FILE)",
+                  file=sys.stderr)
+            return 1
+        since, until = args.since, args.until
+        if until is None:
+            until = default_period(con)[1]
+        if since is None:
+            since = until - timedelta(days=6)
+        if since > until:
+            print(f"error: --since {since} is after --until {until}", file=sys.stderr)
+            return 2
+        pack = build_pack(con, since, until, args.lang)
+    paths = pack.write(args.out)
+    if args.json:
+        print(json.dumps({"period": pack.period, "files": [str(p) for p in paths]}, ensure_ascii=False))
+    else:
+        print(f"weekly review {pack.period}: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from journey.auth import hash_password
+
+    password = args.password or getpass.getpass("password: ")
+    if len(password) < 8:
+        print("error: use at least 8 characters", file=sys.stderr)
+        return 2
+    print(hash_password(password))
     return 0
 
 

@@ -6,6 +6,7 @@ the same file; DuckDB lets one process hold a file read-write, so opening retrie
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -425,6 +426,11 @@ def export_comments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
            FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
            LEFT JOIN comment_tags t ON t.comment_id = c.id LEFT JOIN human_tags h ON h.comment_id = c.id
            ORDER BY r.import_id, r.line_no, c.id""").fetchdf()
+    # The customer column can hold e-mail addresses or names: exports carry a stable pseudonym instead,
+    # which still groups one customer's comments.
+    base["customer"] = base["customer"].map(
+        lambda c: hashlib.sha256(c.encode()).hexdigest()[:12] if isinstance(c, str) and c else None)
+    base = base.rename(columns={"customer": "customer_ref"})
     if base.empty:
         return base.drop(columns=["response_id"])
     scores = con.execute(

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from journey import store
+from journey import auth, exporting, store
 from journey.config import Settings, load_settings
 from journey.i18n import LANGS, pick_lang, t
 from journey.embed import Embedder, get_embedder
@@ -80,7 +80,8 @@ def has_data(page: Page) -> bool:
 def empty_state(page: Page) -> None:
     """The friendly "import data first" path."""
     st.info(f"**{page.t('empty.title')}** — {page.t('empty.body')}")
-    st.page_link("views/import.py", label=page.t("empty.go"), icon=":material/upload_file:")
+    if st.session_state.get("role") == "editor":  # viewers have no Import page to go to
+        st.page_link("views/import.py", label=page.t("empty.go"), icon=":material/upload_file:")
 
 
 def active_taxonomy(page: Page) -> Taxonomy:
@@ -244,3 +245,80 @@ def verbatims(page: Page, comments: pd.DataFrame, key: str, limit: int = 200) ->
     rows = event.selection.rows if event and event.selection else []
     if rows:
         comment_dialog(page, int(shown["comment_id"].iloc[rows[0]]))
+
+
+# --- sign-in and roles ----------------------------------------------------------------------------
+
+
+def _secrets() -> dict:
+    try:
+        return {key: st.secrets[key] for key in st.secrets}
+    except (FileNotFoundError, KeyError, Exception):  # no secrets.toml: open mode
+        return {}
+
+
+def sign_in(lang: str) -> str:
+    """Gate every page (deep links included, as app.py calls this before routing); return the role.
+
+    OIDC (st.login) when [auth] is configured, a password form when [journey.users] is, otherwise open
+    mode, which serves this computer only.
+    """
+    config = auth.read_config(_secrets())
+    if config.mode == "open":
+        ip = st.context.ip_address  # None on localhost; a defence in depth behind server.address
+        if isinstance(ip, str) and ip not in ("127.0.0.1", "::1", "localhost"):
+            st.error(t("auth.open_remote", lang))
+            st.stop()
+        st.session_state["role"] = "editor"
+        st.sidebar.caption(t("auth.open_mode", lang))
+        return "editor"
+    if config.mode == "oidc":
+        if not st.user.is_logged_in:
+            st.title("Journey Lens")
+            st.button(t("auth.sign_in_oidc", lang), on_click=st.login, type="primary", key="oidc-login")
+            st.stop()
+        role = auth.oidc_role(config, st.user.get("email"))
+        st.session_state["role"] = role
+        st.sidebar.caption(t("auth.signed_in", lang, user=st.user.get("email") or "", role=t(f"role.{role}", lang)))
+        st.sidebar.button(t("auth.sign_out", lang), on_click=st.logout, key="sign-out")
+        return role
+    if not st.session_state.get("user"):
+        st.title("Journey Lens")
+        with st.form("sign-in"):
+            user = st.text_input(t("auth.user", lang), key="signin-user")
+            password = st.text_input(t("auth.password", lang), type="password", key="signin-password")
+            if st.form_submit_button(t("auth.sign_in", lang), type="primary"):
+                role = auth.password_role(config, user, password)
+                if role is None:
+                    st.error(t("auth.wrong", lang))
+                else:
+                    st.session_state["user"], st.session_state["role"] = user, role
+                    st.rerun()
+        st.stop()
+    role = st.session_state.get("role", "viewer")
+    st.sidebar.caption(t("auth.signed_in", lang, user=st.session_state["user"], role=t(f"role.{role}", lang)))
+    if st.sidebar.button(t("auth.sign_out", lang), key="sign-out"):
+        for key in ("user", "role"):
+            st.session_state.pop(key, None)
+        st.rerun()
+    return role
+
+
+def require_editor(page: Page) -> None:
+    """Stop the page for anyone who is not an editor (the page is also left out of their navigation)."""
+    if st.session_state.get("role") != "editor":
+        st.error(page.t("auth.editors_only"))
+        st.stop()
+
+
+def chart_downloads(page: Page, chart, name: str, filters: Filters) -> None:
+    """PNG, SVG, and offline Vega-Lite HTML/JSON of a chart, with the active filters written under it."""
+    footer = f"{page.t('report.period')}: {filters.describe()}"
+    with st.popover(page.t("export.chart"), icon=":material/download:"):
+        for label, suffix, mime, make in (
+                ("PNG", "png", "image/png", lambda: exporting.chart_png(chart, footer)),
+                ("SVG", "svg", "image/svg+xml", lambda: exporting.chart_svg(chart, footer)),
+                ("HTML (Vega-Lite, offline)", "html", "text/html", lambda: exporting.chart_html(chart, footer)),
+                ("Vega-Lite JSON", "vl.json", "application/json", lambda: exporting.chart_json(chart, footer))):
+            st.download_button(label, make, file_name=f"{name}.{suffix}", mime=mime, key=f"dl-{name}-{suffix}",
+                               on_click="ignore")

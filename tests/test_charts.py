@@ -37,7 +37,7 @@ def test_heatmap_spec_shows_n_marks_small_cells_and_selects_cells():
     assert next(d for d in data if d["stage"] == "awareness")["label"] == "1*"
     tooltip_fields = {t["field"] for t in rect["encoding"]["tooltip"]}
     assert "n" in tooltip_fields
-    assert "Noto Sans CJK JP" in spec["config"]["axis"]["labelFont"]  # Japanese labels legible
+    assert "IPAexGothic" in spec["config"]["axis"]["labelFont"]  # Japanese labels legible
 
 
 def test_emotion_curve_has_band_previous_period_and_stage_colours():

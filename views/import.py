@@ -8,9 +8,10 @@ from journey.errors import JourneyError
 from journey.ingest import ROLES, import_file, roles_from_table, roles_table, suggest_mapping
 from journey.ingest.read import DELIMITER_NAMES
 from journey.ingest.scales import SCALES
-from journey.ui import page_setup, read_upload
+from journey.ui import require_editor, page_setup, read_upload
 
 page = page_setup()
+require_editor(page)
 st.title(page.t("import.title"))
 st.caption(page.t("import.intro"))
 max_bytes = page.settings.max_upload_mb * 1_000_000

@@ -4,7 +4,8 @@ import streamlit as st
 
 from journey import charts, metrics, store
 from journey.metrics import CELL_METRICS
-from journey.ui import (FILTER_KEYS, active_taxonomy, dashboard_filters, default_unless_set, empty_state,
+from journey.ui import (FILTER_KEYS, active_taxonomy, chart_downloads, dashboard_filters, default_unless_set,
+                        empty_state,
                         has_data, labels_for, load_facts, page_setup, seed_from_url, verbatims, write_url)
 
 page = page_setup()
@@ -23,7 +24,8 @@ prev_comments, prev_responses = load_facts(page, previous) if previous else (Non
 st.caption(page.t("map.period", period=filters.describe()))
 if comments["stage"].isna().all():
     st.warning(page.t("map.untagged"))
-    st.page_link("views/review.py", label=page.t("nav.review"), icon=":material/fact_check:")
+    if st.session_state.get("role") == "editor":
+        st.page_link("views/review.py", label=page.t("nav.review"), icon=":material/fact_check:")
 
 # --- KPI cards with the change against the previous period ----------------------------------------
 now = metrics.kpis(comments, responses)
@@ -50,9 +52,10 @@ measure = st.segmented_control(page.t("map.measure"), CELL_METRICS, required=Tru
                                format_func=lambda m: page.t(f"chart.{m}"),
                                **default_unless_set("measure", "negative_share"))
 cells = metrics.heatmap(comments, stage_keys, touch_keys + ["unclassified"], measure)
-cell_event = st.altair_chart(charts.heatmap_chart(cells, stage_keys, touch_keys + ["unclassified"], stage_labels,
-                                                  touch_labels, measure, page.lang),
-                             on_select="rerun", key="heatmap", width="stretch")
+heatmap = charts.heatmap_chart(cells, stage_keys, touch_keys + ["unclassified"], stage_labels, touch_labels,
+                               measure, page.lang)
+cell_event = st.altair_chart(heatmap, on_select="rerun", key="heatmap", width="stretch")
+chart_downloads(page, heatmap, "journey-map", filters)
 
 # --- emotion curve ------------------------------------------------------------------------------
 st.subheader(page.t("map.curve"))
@@ -72,9 +75,10 @@ if split:
     with page.db() as con:
         values = store.segment_of(con, split)
     segment_curves = metrics.segment_curves(comments, values, stage_keys, curve_measure, top=5)
-curve_event = st.altair_chart(charts.emotion_curve_chart(curve, stage_keys, stage_labels, curve_measure, page.lang,
-                                                         prev_curve, segment_curves),
-                              on_select="rerun", key="curve_chart", width="stretch")
+curve_chart = charts.emotion_curve_chart(curve, stage_keys, stage_labels, curve_measure, page.lang, prev_curve,
+                                         segment_curves)
+curve_event = st.altair_chart(curve_chart, on_select="rerun", key="curve_chart", width="stretch")
+chart_downloads(page, curve_chart, "emotion-curve", filters)
 
 # --- what moves NPS -------------------------------------------------------------------------------
 st.subheader(page.t("map.impact"))
@@ -85,11 +89,14 @@ if by_stage.empty and by_touch.empty:
     st.caption(page.t("map.no_nps"))
 else:
     a, b = st.columns(2)
-    if not by_stage.empty:
-        a.altair_chart(charts.impact_chart(by_stage, stage_labels, page.lang, page.t("col.stage")), width="stretch")
-    if not by_touch.empty:
-        b.altair_chart(charts.impact_chart(by_touch, touch_labels, page.lang, page.t("col.touchpoint")),
-                       width="stretch")
+    for column, frame, labels, title, name in ((a, by_stage, stage_labels, page.t("col.stage"), "nps-by-stage"),
+                                               (b, by_touch, touch_labels, page.t("col.touchpoint"),
+                                                "nps-by-touchpoint")):
+        if not frame.empty:
+            with column:
+                chart = charts.impact_chart(frame, labels, page.lang, title)
+                st.altair_chart(chart, width="stretch")
+                chart_downloads(page, chart, name, filters)
 
 # --- verbatims for what was clicked -------------------------------------------------------------
 st.subheader(page.t("verbatims.title"))

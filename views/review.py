@@ -7,9 +7,10 @@ import streamlit as st
 
 from journey import store, tagging
 from journey.taxonomy import UNCLASSIFIED, Taxonomy
-from journey.ui import embedder, empty_state, has_data, page_setup
+from journey.ui import require_editor, embedder, empty_state, has_data, page_setup
 
 page = page_setup()
+require_editor(page)
 st.title(page.t("review.title"))
 st.caption(page.t("review.intro"))
 if not has_data(page):

@@ -4,9 +4,10 @@ import streamlit as st
 
 from journey import store
 from journey.taxonomy import PRESET_KEYS, Taxonomy, from_table, load_preset, preset_labels, to_table
-from journey.ui import page_setup
+from journey.ui import require_editor, page_setup
 
 page = page_setup()
+require_editor(page)
 st.title(page.t("taxonomy.title"))
 st.caption(page.t("taxonomy.intro"))
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from journey import charts, metrics
-from journey.ui import (FILTER_KEYS, active_taxonomy, dashboard_filters, default_unless_set, empty_state, has_data,
+from journey.ui import (FILTER_KEYS, active_taxonomy, chart_downloads, dashboard_filters, default_unless_set, empty_state, has_data,
                         labels_for, load_facts, page_setup, seed_from_url, write_url)
 
 page = page_setup()
@@ -45,8 +45,10 @@ st.subheader(page.t("trends.change"))
 when = st.date_input(page.t("trends.change_date"), min_value=first, max_value=last, key="change",
                      **({} if "change" in st.session_state else {"value": middle})) if middle else None
 if not frame.empty:
-    chart_slot.altair_chart(charts.trend_chart(frame, measure, keys, labels, page.lang, by == "stage",
-                                               pd.Timestamp(when) if when else None), width="stretch")
+    trend = charts.trend_chart(frame, measure, keys, labels, page.lang, by == "stage", pd.Timestamp(when) if when else None)
+    chart_slot.altair_chart(trend, width="stretch")
+    with chart_slot:
+        chart_downloads(page, trend, f"trend-{by}-{measure}", filters)
 if when:
     table = metrics.before_after(comments, responses, when, taxonomy.stage_keys())
     scope_name = lambda s: page.t("trends.all") if s == "all" else stage_labels.get(s, s)  # noqa: E731

@@ -86,3 +86,30 @@ def test_app_loads_and_imports_a_file(server, browser, db_path, tmp_path):
     page.goto(server, wait_until="networkidle")
     page.get_by_text("回答・レビュー数").wait_for(timeout=30_000)
     assert page.get_by_text("NPS").count() >= 1
+
+
+def test_weekly_pack_downloads_from_the_app(server, browser, db_path, tmp_path):
+    from journey.cli import main as cli
+
+    assert cli(["demo", "--db", str(db_path)]) == 0
+    assert cli(["tag", "--db", str(db_path), "--embedder", "hashing"]) == 0
+    context = browser.new_context(locale="en-US", accept_downloads=True, viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.goto(f"{server}/weekly", wait_until="networkidle")
+    page.get_by_role("button", name="Build the weekly review").click()
+    page.get_by_text("Weekly review for").wait_for(timeout=120_000)
+    with page.expect_download(timeout=60_000) as pdf_download:
+        page.get_by_role("button", name="Download PDF").click()
+    pdf = tmp_path / "weekly.pdf"
+    pdf_download.value.save_as(pdf)
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "Weekly review" in text and "Headline figures" in text
+    with page.expect_download(timeout=60_000) as html_download:
+        page.get_by_role("button", name="Download HTML").click()
+    html = tmp_path / "weekly.html"
+    html_download.value.save_as(html)
+    assert html.read_text(encoding="utf-8").startswith("<!doctype html>")
+    page.screenshot(path=str(tmp_path / "weekly.png"), full_page=True)
+    context.close()
