@@ -132,19 +132,25 @@ def embed_cached(con, embedder: Embedder, texts: Sequence[str],
     from journey import store
 
     hashes = [text_hash(t) for t in texts]
-    known = store.load_embeddings(con, embedder.model_id, hashes)
+    found, matrix = store.load_embeddings(con, embedder.model_id, hashes)
+    row_of = {h: i for i, h in enumerate(found)}
     missing: dict[str, str] = {}
     for h, t in zip(hashes, texts):
-        if h not in known and h not in missing:
+        if h not in row_of and h not in missing:
             missing[h] = t
     todo = list(missing.items())
+    parts, new_hashes = [matrix] if len(found) else [], []
     for start in range(0, len(todo), chunk):
         part = todo[start:start + chunk]
         vectors = embedder.embed([t for _, t in part])
         store.save_embeddings(con, embedder.model_id, [h for h, _ in part], vectors)
-        known.update(zip((h for h, _ in part), vectors))
+        parts.append(vectors.astype(np.float32))
+        new_hashes.extend(h for h, _ in part)
         if progress:
             progress(min(start + chunk, len(todo)), len(todo))
     if not hashes:
         return np.zeros((0, embedder.dim), np.float32)
-    return np.vstack([known[h] for h in hashes]).astype(np.float32)
+    for h in new_hashes:
+        row_of[h] = len(row_of)
+    everything = parts[0] if len(parts) == 1 else np.vstack(parts)
+    return everything[[row_of[h] for h in hashes]]

@@ -88,19 +88,29 @@ def build_anchors(embed: Callable[[list[str]], np.ndarray], taxonomy: Taxonomy) 
     return Anchors(taxonomy.stage_keys(), out[:n_stages], taxonomy.touchpoint_keys(), out[n_stages:], pos, neg)
 
 
-def group_scores(x: np.ndarray, groups: Sequence[np.ndarray], k: int = TOP_K) -> np.ndarray:
-    """(n units × groups) similarity: half mean of the top-k cosines, half cosine to the group centroid."""
-    out = np.zeros((len(x), len(groups)), np.float32)
-    for j, group in enumerate(groups):
-        if len(group) == 0:
-            out[:, j] = -1.0
-            continue
-        sims = x @ group.T
-        kk = min(k, sims.shape[1])
-        top = np.partition(sims, sims.shape[1] - kk, axis=1)[:, -kk:].mean(axis=1)
-        centroid = group.mean(axis=0)
-        centroid /= max(np.linalg.norm(centroid), 1e-9)
-        out[:, j] = 0.5 * top + 0.5 * (x @ centroid)
+def group_scores(x: np.ndarray, groups: Sequence[np.ndarray], k: int = TOP_K, chunk: int = 16384) -> np.ndarray:
+    """(n units × groups) similarity: half mean of the top-k cosines, half cosine to the group centroid.
+
+    All groups are scored with one matrix product per chunk of units (one BLAS call, bounded memory).
+    """
+    out = np.full((len(x), len(groups)), -1.0, np.float32)
+    sizes = [len(g) for g in groups]
+    if len(x) == 0 or not any(sizes):
+        return out
+    examples = np.vstack([g for g in groups if len(g)]).astype(np.float32)
+    centroids = np.vstack([_unit_length(g.mean(axis=0, keepdims=True)) if len(g) else np.zeros((1, x.shape[1]))
+                           for g in groups]).astype(np.float32)
+    bounds = np.cumsum([0] + [s for s in sizes if s])
+    present = [j for j, s in enumerate(sizes) if s]
+    for start in range(0, len(x), chunk):
+        block = x[start:start + chunk]
+        sims = block @ examples.T
+        centre = block @ centroids.T
+        for column, j in enumerate(present):
+            part = sims[:, bounds[column]:bounds[column + 1]]
+            kk = min(k, part.shape[1])
+            top = np.partition(part, part.shape[1] - kk, axis=1)[:, -kk:].mean(axis=1)
+            out[start:start + chunk, j] = 0.5 * top + 0.5 * centre[:, j]
     return out
 
 
@@ -274,32 +284,31 @@ def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: Own
     # Comments: their units' probabilities averaged, blended with the owner-trained classifier, which
     # sees the comment as a whole (mean of its unit vectors) and the question it answers.
     comment_ids = units["comment_id"].to_numpy()
-    order = pd.unique(comment_ids)
-    mean = lambda values: pd.DataFrame(values).groupby(comment_ids, sort=False).mean().reindex(order).to_numpy()  # noqa: E731
-    xc = comment_vectors(x, comment_ids, order)
-    questions_c = units.groupby("comment_id", sort=False)["question"].first().reindex(order).fillna("").tolist()
-    stage_c = decide(learn(mean(stage_p), xc, questions_c, anchors.stage_keys, anchors.stage_groups, owner,
-                           owner.stage, settings), anchors.stage_keys, settings.abstain_share)
-    first_given = given.groupby(comment_ids, sort=False).first().reindex(order) if len(units) else given
-    touch_c = override(decide(learn(mean(touch_p), xc, questions_c, anchors.touchpoint_keys,
+    order, first, inverse = np.unique(comment_ids, return_index=True, return_inverse=True)
+    xc = _unit_length(group_mean(x, inverse, len(order)))
+    questions_c = [questions[i] for i in first] if len(units) else []
+    stage_c = decide(learn(group_mean(stage_p, inverse, len(order)), xc, questions_c, anchors.stage_keys,
+                           anchors.stage_groups, owner, owner.stage, settings), anchors.stage_keys,
+                     settings.abstain_share)
+    first_given = given.iloc[first].reset_index(drop=True) if len(units) else given
+    touch_c = override(decide(learn(group_mean(touch_p, inverse, len(order)), xc, questions_c, anchors.touchpoint_keys,
                                     anchors.touchpoint_groups, owner, owner.touchpoint, settings),
-                              anchors.touchpoint_keys, settings.touchpoint_abstain_share),
-                       first_given.reset_index(drop=True))
-    mean_feel = mean(feel.reshape(-1, 1))[:, 0] if len(units) else np.zeros(0)
+                              anchors.touchpoint_keys, settings.touchpoint_abstain_share), first_given)
+    mean_feel = group_mean(feel.reshape(-1, 1), inverse, len(order))[:, 0] if len(units) else np.zeros(0)
     learned, used = classifier_probs(xc, prototype_probs(xc, [anchors.positive, anchors.negative]), questions_c,
                                      list(SENTIMENTS), owner, owner.sentiment,
                                      [anchors.positive, anchors.negative], settings.min_labels_per_class)
     if learned is not None:
         weight = min(0.8, 0.3 + used / (used + 40))
         mean_feel = (1 - weight) * mean_feel + weight * 2.0 * (learned[:, 0] - learned[:, 2])
-    by_comment = unit_tags.groupby("comment_id", sort=False)
-    labels = by_comment["sentiment"].agg(lambda s: set(s)).reindex(order)
-    comment_feel = [("negative" if learned is None and "negative" in ls and "positive" not in ls else
-                     sentiment_label(np.array([m]), settings.neutral_band)[0]) for ls, m in zip(labels, mean_feel)]
-    rank = {k: i for i, k in enumerate(anchors.stage_keys)}
-    unit_stages = by_comment["stage"].agg(lambda s: set(s) - {UNCLASSIFIED}).reindex(order)
-    stages = ["|".join(sorted(set(u) | ({c} - {UNCLASSIFIED}), key=rank.get))
-              for u, c in zip(unit_stages, stage_c["key"])]
+    unit_feel = unit_tags["sentiment"].to_numpy()
+    any_negative = group_mean((unit_feel == "negative").reshape(-1, 1).astype(np.float32), inverse, len(order))[:, 0] > 0
+    any_positive = group_mean((unit_feel == "positive").reshape(-1, 1).astype(np.float32), inverse, len(order))[:, 0] > 0
+    comment_feel = sentiment_label(mean_feel, settings.neutral_band)
+    if learned is None:  # a comment with a complaint and no praise is negative, whatever its average
+        comment_feel = np.where(any_negative & ~any_positive, "negative", comment_feel)
+    stages = _stage_lists(unit_tags["stage"].to_numpy(), inverse, len(order), stage_c["key"].to_numpy(),
+                          anchors.stage_keys)
     comment_tags = pd.DataFrame({
         "comment_id": order, "stage": stage_c["key"].to_numpy(), "stage_score": stage_c["score"].to_numpy(),
         "stage_margin": stage_c["margin"].to_numpy(), "stages": stages,
@@ -308,12 +317,44 @@ def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: Own
     return unit_tags, comment_tags
 
 
+def group_mean(values: np.ndarray, inverse: np.ndarray, groups: int) -> np.ndarray:
+    """Row means of `values` per group (inverse: each row's group number), vectorised."""
+    if len(values) == 0:
+        return np.zeros((groups, values.shape[1] if values.ndim == 2 else 0), np.float32)
+    if np.all(inverse[1:] >= inverse[:-1]):  # units arrive in comment order: no reordering copy needed
+        ordered_values, ordered = values, inverse
+    else:
+        order = np.argsort(inverse, kind="stable")
+        ordered_values, ordered = values[order], inverse[order]
+    starts = np.searchsorted(ordered, np.arange(groups))
+    sums = np.add.reduceat(ordered_values, starts, axis=0)
+    counts = np.bincount(inverse, minlength=groups).reshape(-1, 1)
+    return (sums / np.maximum(counts, 1)).astype(np.float32)
+
+
+def _unit_length(matrix: np.ndarray) -> np.ndarray:
+    return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+
+
+def _stage_lists(unit_stage: np.ndarray, inverse: np.ndarray, groups: int, comment_stage: np.ndarray,
+                 keys: list[str]) -> list[str]:
+    """Per comment: every stage its units carry plus its own, in journey order, joined with '|'."""
+    present = np.zeros((groups, len(keys)), bool)
+    for j, key in enumerate(keys):
+        present[inverse[unit_stage == key], j] = True
+        present[comment_stage == key, j] = True
+    names = np.array(keys, dtype=object)
+    return ["|".join(names[row]) for row in present]
+
+
 def comment_vectors(x: np.ndarray, comment_ids: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """A comment as the normalised mean of its unit vectors (no second embedding pass)."""
+    """Comments (in `order`) as the normalised mean of their unit vectors (no second embedding pass)."""
     if len(x) == 0:
         return np.zeros((0, x.shape[1] if x.ndim == 2 else 0), np.float32)
-    mean = pd.DataFrame(x).groupby(comment_ids, sort=False).mean().reindex(order).to_numpy(dtype=np.float32)
-    return mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
+    index = {c: i for i, c in enumerate(order)}
+    keep = np.array([c in index for c in comment_ids])
+    inverse = np.array([index[c] for c in comment_ids[keep]], dtype=np.int64)
+    return _unit_length(group_mean(x[keep], inverse, len(order)))
 
 
 def learn(proto: np.ndarray, xc: np.ndarray, questions: list[str], keys: list[str],
