@@ -113,3 +113,19 @@ def test_weekly_pack_downloads_from_the_app(server, browser, db_path, tmp_path):
     assert html.read_text(encoding="utf-8").startswith("<!doctype html>")
     page.screenshot(path=str(tmp_path / "weekly.png"), full_page=True)
     context.close()
+
+
+def test_clicking_a_heatmap_cell_opens_its_comments(server, browser, db_path):
+    from journey.cli import main as cli
+
+    assert cli(["demo", "--db", str(db_path)]) == 0
+    assert cli(["tag", "--db", str(db_path), "--embedder", "hashing", "--preset", "restaurant"]) == 0
+    page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1400}).new_page()
+    page.goto(f"{server}/?dates=2026-05-01&dates=2026-10-31&measure=volume", wait_until="networkidle")
+    chart = page.locator("[data-testid=stVegaLiteChart]").first
+    chart.wait_for(timeout=30_000)
+    page.wait_for_timeout(2000)
+    box = chart.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.62, box["y"] + 92)  # first row, 'Booking & ordering' column
+    page.get_by_text("Selected:").wait_for(timeout=30_000)
+    assert " × " in page.get_by_text("Selected:").first.inner_text()
