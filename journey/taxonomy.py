@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UNCLASSIFIED = "unclassified"
 PRESET_KEYS = ["default", "five_stage", "restaurant", "retail", "hotel", "beauty", "clinic", "software",

@@ -253,7 +253,7 @@ def verbatims(page: Page, comments: pd.DataFrame, key: str, limit: int = 200) ->
 def _secrets() -> dict:
     try:
         return {key: st.secrets[key] for key in st.secrets}
-    except (FileNotFoundError, KeyError, Exception):  # no secrets.toml: open mode
+    except Exception:  # no secrets.toml (Streamlit raises its own error type): open mode
         return {}
 
 
@@ -322,3 +322,26 @@ def chart_downloads(page: Page, chart, name: str, filters: Filters) -> None:
                 ("Vega-Lite JSON", "vl.json", "application/json", lambda: exporting.chart_json(chart, footer))):
             st.download_button(label, make, file_name=f"{name}.{suffix}", mime=mime, key=f"dl-{name}-{suffix}",
                                on_click="ignore")
+
+
+@dataclass
+class Dashboard:
+    """What every dashboard page starts from."""
+
+    page: Page
+    taxonomy: Taxonomy
+    stage_labels: dict[str, str]
+    touch_labels: dict[str, str]
+    filters: Filters
+
+
+def dashboard_setup(title_key: str) -> Dashboard:
+    """The shared start of a dashboard page: title, the "import first" path, taxonomy, labels, filters."""
+    page = page_setup()
+    st.title(page.t(title_key))
+    if not has_data(page):
+        empty_state(page)
+        st.stop()
+    taxonomy = active_taxonomy(page)
+    stage_labels, touch_labels = labels_for(taxonomy, page.lang)
+    return Dashboard(page, taxonomy, stage_labels, touch_labels, dashboard_filters(page, taxonomy))

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from journey import auth, store
 from journey.cli import main as cli
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
 HASHES = {"hanako": auth.hash_password("correct horse battery", iterations=1000),

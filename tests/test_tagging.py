@@ -9,7 +9,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from journey import store, tagging
 from journey.cli import main as cli

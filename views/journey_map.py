@@ -4,20 +4,13 @@ import streamlit as st
 
 from journey import charts, metrics, store
 from journey.metrics import CELL_METRICS
-from journey.ui import (FILTER_KEYS, active_taxonomy, chart_downloads, dashboard_filters, default_unless_set,
-                        empty_state,
-                        has_data, labels_for, load_facts, page_setup, seed_from_url, verbatims, write_url)
+from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, seed_from_url,
+                        verbatims, write_url)
 
-page = page_setup()
-st.title(page.t("map.title"))
-if not has_data(page):
-    empty_state(page)
-    st.stop()
-
-taxonomy = active_taxonomy(page)
+board = dashboard_setup("map.title")
+page, taxonomy, filters = board.page, board.taxonomy, board.filters
+stage_labels, touch_labels = board.stage_labels, board.touch_labels
 stage_keys, touch_keys = taxonomy.stage_keys(), taxonomy.touchpoint_keys()
-stage_labels, touch_labels = labels_for(taxonomy, page.lang)
-filters = dashboard_filters(page, taxonomy)
 comments, responses = load_facts(page, filters)
 previous = filters.previous()
 prev_comments, prev_responses = load_facts(page, previous) if previous else (None, None)

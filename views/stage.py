@@ -3,18 +3,11 @@
 import streamlit as st
 
 from journey import metrics, themes
-from journey.ui import (FILTER_KEYS, active_taxonomy, comment_dialog, dashboard_filters, default_unless_set,
-                        empty_state, has_data, labels_for, load_facts, page_setup, seed_from_url, write_url)
+from journey.ui import (FILTER_KEYS, comment_dialog, dashboard_setup, default_unless_set, load_facts, seed_from_url,
+                        write_url)
 
-page = page_setup()
-st.title(page.t("stage.title"))
-if not has_data(page):
-    empty_state(page)
-    st.stop()
-
-taxonomy = active_taxonomy(page)
-stage_labels, _ = labels_for(taxonomy, page.lang)
-filters = dashboard_filters(page, taxonomy)
+board = dashboard_setup("stage.title")
+page, taxonomy, filters, stage_labels = board.page, board.taxonomy, board.filters, board.stage_labels
 seed_from_url("focus", options=taxonomy.stage_keys())
 stage = st.segmented_control(page.t("col.stage"), taxonomy.stage_keys(), required=True, format_func=stage_labels.get,
                              key="focus", **default_unless_set("focus", taxonomy.stage_keys()[0]))

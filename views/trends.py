@@ -6,18 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from journey import charts, metrics
-from journey.ui import (FILTER_KEYS, active_taxonomy, chart_downloads, dashboard_filters, default_unless_set, empty_state, has_data,
-                        labels_for, load_facts, page_setup, seed_from_url, write_url)
+from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, seed_from_url,
+                        write_url)
 
-page = page_setup()
-st.title(page.t("trends.title"))
-if not has_data(page):
-    empty_state(page)
-    st.stop()
-
-taxonomy = active_taxonomy(page)
-stage_labels, touch_labels = labels_for(taxonomy, page.lang)
-filters = dashboard_filters(page, taxonomy)
+board = dashboard_setup("trends.title")
+page, taxonomy, filters = board.page, board.taxonomy, board.filters
+stage_labels, touch_labels = board.stage_labels, board.touch_labels
 # Trends need history: they use every date, with the other filters applied.
 comments, responses = load_facts(page, replace(filters, start=None, end=None))
 st.caption(page.t("trends.all_dates"))

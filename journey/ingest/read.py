@@ -220,7 +220,7 @@ def _read_delimited(text: str, encoding: str, file_name: str, sha: str) -> RawTa
             if not any(record) or (len(record) == 1 and not record[0].strip()):
                 continue
             if header is None:
-                header, header_line = record, start
+                header = record
                 continue
             rows.append(record)
             line_nos.append(start)
