@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load the bundled demo exports from data/demo")
     demo.add_argument("--db", type=Path)
     demo.add_argument("--json", action="store_true")
+    demo.add_argument("--if-empty", action="store_true", help="only when the database has no imports yet")
+    demo.add_argument("--tag", action="store_true", help="tag the demo comments after loading them")
     demo.set_defaults(run=_demo)
     return parser
 
@@ -181,6 +183,14 @@ def _tag(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.if_empty:
+        with store.Database(_db(args)).connect() as con:
+            if store.scalar(con, "SELECT count(*) FROM imports"):
+                return 0
     files = sorted(p for p in DEMO_DIR.iterdir() if p.suffix.lower() in {".csv", ".tsv", ".xlsx"})
     args.files, args.map, args.no_mask = files, [], False
-    return _ingest(args)
+    status = _ingest(args)
+    if status == 0 and args.tag:
+        args.preset, args.embedder, args.json = "restaurant", None, False
+        status = _tag(args)
+    return status

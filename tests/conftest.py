@@ -13,6 +13,12 @@ FUKUI = REAL_DATA / "fukui_tourism_survey_ja"
 CLOTHING = REAL_DATA / "womens_ecommerce_clothing_reviews_en" / "womens_clothing_ecommerce_reviews.csv"
 
 
+@pytest.fixture(autouse=True)
+def _never_the_real_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may touch data/journey.duckdb: a stray empty file there would hide the demo from make run."""
+    monkeypatch.setenv("JOURNEY_DB", str(tmp_path / "default.duckdb"))
+
+
 @pytest.fixture
 def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh DuckDB file, also set as JOURNEY_DB for code that reads the settings."""

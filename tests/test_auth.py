@@ -107,7 +107,7 @@ def test_editor_can_import_and_delete(demo):
     assert at.file_uploader and at.button(key="delete-go")
 
 
-def test_open_mode_says_so():
+def test_open_mode_says_so(db_path):
     at = app_with({})
     at.run()
     assert any("serves this computer only" in c.value for c in at.sidebar.caption)

@@ -83,3 +83,10 @@ def test_demo_loads_the_bundled_exports(db_path):
     assert len(records) == len([p for p in DEMO_DIR.iterdir() if p.suffix in {".csv", ".tsv", ".xlsx"}])
     assert all(r["rejected"] == 0 and r["loaded"] > 50 for r in records)
     assert sum(r["loaded"] for r in records) >= 300
+
+
+def test_demo_if_empty_loads_once(db_path, capsys):
+    assert main(["demo", "--if-empty", "--db", str(db_path), "--json"]) == 0
+    first = capsys.readouterr().out
+    assert main(["demo", "--if-empty", "--db", str(db_path), "--json"]) == 0
+    assert first.strip() and capsys.readouterr().out.strip() == ""
