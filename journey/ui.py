@@ -273,7 +273,7 @@ def sign_in(lang: str) -> str:
         st.sidebar.caption(t("auth.open_mode", lang))
         return "editor"
     if config.mode == "oidc":
-        if not st.user.is_logged_in:
+        if not st.user.get("is_logged_in", False):
             st.title("Journey Lens")
             st.button(t("auth.sign_in_oidc", lang), on_click=st.login, type="primary", key="oidc-login")
             st.stop()

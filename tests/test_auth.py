@@ -123,3 +123,13 @@ def test_no_secret_is_tracked_by_git():
         path = ROOT / name
         if path.suffix in {".py", ".toml", ".md", ".txt", ".json", ".cfg", ".ini", ".yaml", ".yml"} and path.is_file():
             assert not pattern.search(path.read_text(encoding="utf-8", errors="ignore")), name
+
+
+def test_oidc_mode_asks_to_sign_in_before_showing_anything(demo):
+    at = app_with({"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                            "client_id": "journey", "client_secret": "not-a-real-secret",
+                            "server_metadata_url": "https://idp.example.com/.well-known/openid-configuration"}})
+    at.run()
+    assert not at.exception, at.exception
+    assert [b.label for b in at.button] == ["Sign in with your organisation account"]
+    assert not at.metric and not at.dataframe
