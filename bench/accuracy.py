@@ -90,8 +90,8 @@ def units_of(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def predict(frame, units, x_units, anchors, owner, settings) -> pd.DataFrame:
-    _, comments = tag_vectors(x_units, units, anchors, owner, {}, settings)
+def predict(frame, units, x_units, anchors, owner, settings, corrected=frozenset()) -> pd.DataFrame:
+    _, comments = tag_vectors(x_units, units, anchors, owner, {}, settings, corrected=corrected)
     return comments.set_index("comment_id").reindex(frame.index)
 
 
@@ -152,7 +152,7 @@ def with_corrections(frame, units, x_units, x_comments, anchors, settings, per_s
                             frame.loc[chosen, "stage"].tolist(),
                             [t if t != "none" else None for t in frame.loc[chosen, "touchpoint"]],
                             frame.loc[chosen, "sentiment"].tolist(), frame.loc[chosen, "question"].tolist())
-        pred = predict(frame, units, x_units, anchors, owner, settings)
+        pred = predict(frame, units, x_units, anchors, owner, settings, corrected=set(chosen))
         preds.append(pred.loc[fold])
     return pd.concat(preds).reindex(frame.index)
 

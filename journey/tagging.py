@@ -186,8 +186,13 @@ def classifier_probs(x: np.ndarray, proto: np.ndarray, questions: Sequence[str],
     return probs / probs.sum(axis=1, keepdims=True), len(rows)
 
 
-def decide(probs: np.ndarray, keys: list[str], abstain_share: float) -> pd.DataFrame:
-    """Best key per row with its probability and margin; the smallest-margin `abstain_share` abstain."""
+def decide(probs: np.ndarray, keys: list[str], abstain_share: float,
+           calibrate_on: np.ndarray | None = None) -> pd.DataFrame:
+    """Best key per row with its probability and margin; the smallest-margin `abstain_share` abstain.
+
+    `calibrate_on` (a row mask) limits the rows the threshold is measured on: comments the owner already
+    labelled are confidently right and would otherwise push the abstentions onto everything else.
+    """
     if len(probs) == 0:
         return pd.DataFrame({"key": pd.Series(dtype=object), "score": pd.Series(dtype=float),
                              "margin": pd.Series(dtype=float)})
@@ -195,7 +200,8 @@ def decide(probs: np.ndarray, keys: list[str], abstain_share: float) -> pd.DataF
     rows = np.arange(len(probs))
     best = probs[rows, order[:, 0]]
     margin = best - (probs[rows, order[:, 1]] if probs.shape[1] > 1 else 0)
-    threshold = float(np.quantile(margin, abstain_share)) if abstain_share > 0 else -1.0
+    reference = margin[calibrate_on] if calibrate_on is not None and calibrate_on.any() else margin
+    threshold = float(np.quantile(reference, abstain_share)) if abstain_share > 0 else -1.0
     chosen = np.where(margin <= threshold, UNCLASSIFIED, np.array(keys, dtype=object)[order[:, 0]])
     return pd.DataFrame({"key": chosen, "score": best, "margin": margin})
 
@@ -246,8 +252,8 @@ def map_touchpoint_values(values: Sequence[str], embed: Callable[[list[str]], np
 
 
 def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: OwnerLabels,
-                touchpoint_map: dict[str, str], settings: Settings | None = None
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                touchpoint_map: dict[str, str], settings: Settings | None = None,
+                corrected: set[int] | frozenset[int] = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Unit tags and comment tags for embedded units.
 
     `units` needs unit_id, comment_id, question, touchpoint_column, nps, rating. A comment's stage and
@@ -287,13 +293,14 @@ def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: Own
     order, first, inverse = np.unique(comment_ids, return_index=True, return_inverse=True)
     xc = _unit_length(group_mean(x, inverse, len(order)))
     questions_c = [questions[i] for i in first] if len(units) else []
+    uncorrected = ~np.isin(order, list(corrected)) if corrected else None
     stage_c = decide(learn(group_mean(stage_p, inverse, len(order)), xc, questions_c, anchors.stage_keys,
                            anchors.stage_groups, owner, owner.stage, settings), anchors.stage_keys,
-                     settings.abstain_share)
+                     settings.abstain_share, uncorrected)
     first_given = given.iloc[first].reset_index(drop=True) if len(units) else given
     touch_c = override(decide(learn(group_mean(touch_p, inverse, len(order)), xc, questions_c, anchors.touchpoint_keys,
                                     anchors.touchpoint_groups, owner, owner.touchpoint, settings),
-                              anchors.touchpoint_keys, settings.touchpoint_abstain_share), first_given)
+                              anchors.touchpoint_keys, settings.touchpoint_abstain_share, uncorrected), first_given)
     mean_feel = group_mean(feel.reshape(-1, 1), inverse, len(order))[:, 0] if len(units) else np.zeros(0)
     learned, used = classifier_probs(xc, prototype_probs(xc, [anchors.positive, anchors.negative]), questions_c,
                                      list(SENTIMENTS), owner, owner.sentiment,
@@ -453,8 +460,10 @@ def tag_database(con, embedder: Embedder, preset: str | None = None, settings: S
     embedded = store.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id]) - before
     report(len(units), len(units), "tagging")
     touchpoint_map = map_touchpoint_values(units["touchpoint_column"].dropna().unique().tolist(), embed, anchors)
-    owner = owner_labels(store.human_tags(con), units, x)
-    unit_tags, comment_tags = tag_vectors(x, units, anchors, owner, touchpoint_map, settings)
+    human = store.human_tags(con)
+    owner = owner_labels(human, units, x)
+    unit_tags, comment_tags = tag_vectors(x, units, anchors, owner, touchpoint_map, settings,
+                                          corrected=set(human["comment_id"].astype(int)))
     store.save_tags(con, unit_tags.assign(model_id=embedder.model_id),
                     comment_tags.assign(model_id=embedder.model_id), version)
     share = float((comment_tags["stage"] == UNCLASSIFIED).mean()) if len(comment_tags) else 0.0
