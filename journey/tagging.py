@@ -325,18 +325,16 @@ def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: Own
 
 
 def group_mean(values: np.ndarray, inverse: np.ndarray, groups: int) -> np.ndarray:
-    """Row means of `values` per group (inverse: each row's group number), vectorised."""
+    """Row means of `values` per group (inverse: each row's group number), as one sparse product
+    (a groups × rows indicator matrix times the values), which beats per-group reductions at 100k rows."""
     if len(values) == 0:
         return np.zeros((groups, values.shape[1] if values.ndim == 2 else 0), np.float32)
-    if np.all(inverse[1:] >= inverse[:-1]):  # units arrive in comment order: no reordering copy needed
-        ordered_values, ordered = values, inverse
-    else:
-        order = np.argsort(inverse, kind="stable")
-        ordered_values, ordered = values[order], inverse[order]
-    starts = np.searchsorted(ordered, np.arange(groups))
-    sums = np.add.reduceat(ordered_values, starts, axis=0)
+    from scipy import sparse
+
+    indicator = sparse.csr_matrix((np.ones(len(inverse), np.float32), (inverse, np.arange(len(inverse)))),
+                                  shape=(groups, len(inverse)))
     counts = np.bincount(inverse, minlength=groups).reshape(-1, 1)
-    return (sums / np.maximum(counts, 1)).astype(np.float32)
+    return (np.asarray(indicator @ values) / np.maximum(counts, 1)).astype(np.float32)
 
 
 def _unit_length(matrix: np.ndarray) -> np.ndarray:
