@@ -85,15 +85,18 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def share(hits: int, n: int) -> Estimate | None:
+    """A share in % with its Wilson 95% interval; None when n = 0."""
+    if n == 0:
+        return None
+    low, high = wilson(hits, n)
+    return Estimate(100.0 * hits / n, 100 * low, 100 * high, n, "share")
+
+
 def top_two_box(scores: pd.Series | list, top: int = 5) -> Estimate | None:
     """CSAT as the share (%) of answers in the top two boxes (4–5 of 5), with a Wilson interval."""
     values = pd.Series(scores, dtype="float64").dropna()
-    n = len(values)
-    if n == 0:
-        return None
-    hits = int((values >= top - 1).sum())
-    low, high = wilson(hits, n)
-    return Estimate(100.0 * hits / n, 100 * low, 100 * high, n, "share")
+    return share(int((values >= top - 1).sum()), len(values))
 
 
 def mean(scores: pd.Series | list) -> Estimate | None:
@@ -115,11 +118,7 @@ def negative_share(sentiments: pd.Series | list) -> Estimate | None:
     """Share (%) of comments that are negative, with a Wilson interval."""
     values = pd.Series(sentiments, dtype=object).dropna()
     values = values[values.isin(["positive", "neutral", "negative"])]
-    if values.empty:
-        return None
-    hits = int((values == "negative").sum())
-    low, high = wilson(hits, len(values))
-    return Estimate(100.0 * hits / len(values), 100 * low, 100 * high, len(values), "share")
+    return share(int((values == "negative").sum()), len(values))
 
 
 def csat_counts(responses: pd.DataFrame) -> tuple[int, int]:
@@ -131,11 +130,7 @@ def csat_counts(responses: pd.DataFrame) -> tuple[int, int]:
 
 def csat_share(responses: pd.DataFrame) -> Estimate | None:
     """CSAT top-two-box share over every CSAT answer of the responses, with a Wilson interval."""
-    hits, n = csat_counts(responses)
-    if n == 0:
-        return None
-    low, high = wilson(hits, n)
-    return Estimate(100.0 * hits / n, 100 * low, 100 * high, n, "share")
+    return share(*csat_counts(responses))
 
 
 # --- comparisons ---------------------------------------------------------------------------------
@@ -170,10 +165,6 @@ def compare_nps(before: pd.Series, after: pd.Series, min_n: int = SMALL_N) -> Co
     return _compare_net(a, b, "z-test on NPS difference", min_n)
 
 
-def compare_net_sentiment(before: pd.Series, after: pd.Series, min_n: int = SMALL_N) -> Comparison:
-    return _compare_net(net_sentiment(before), net_sentiment(after), "z-test on net-sentiment difference", min_n)
-
-
 def _compare_net(a: NpsEstimate | None, b: NpsEstimate | None, test: str, min_n: int) -> Comparison:
     if a is None or b is None or min(a.n, b.n) < min_n:
         return Comparison(a, b, None if a is None or b is None else b.value - a.value, None, "too_small", test)
@@ -191,10 +182,7 @@ def _compare_net(a: NpsEstimate | None, b: NpsEstimate | None, test: str, min_n:
 def compare_shares(before_hits: int, before_n: int, after_hits: int, after_n: int, higher_is_better: bool,
                    min_n: int = SMALL_N) -> Comparison:
     """Change of a share (%) with a pooled two-proportion z-test."""
-    a = Estimate(100 * before_hits / before_n, *[100 * v for v in wilson(before_hits, before_n)], before_n,
-                 "share") if before_n else None
-    b = Estimate(100 * after_hits / after_n, *[100 * v for v in wilson(after_hits, after_n)], after_n,
-                 "share") if after_n else None
+    a, b = share(before_hits, before_n), share(after_hits, after_n)
     test = "two-proportion z-test"
     if a is None or b is None or min(before_n, after_n) < min_n:
         return Comparison(a, b, None if a is None or b is None else b.value - a.value, None, "too_small", test)

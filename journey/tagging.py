@@ -374,10 +374,6 @@ def learn(proto: np.ndarray, xc: np.ndarray, questions: list[str], keys: list[st
     return (1 - weight) * proto + weight * learned
 
 
-def _renormalise(p: np.ndarray) -> np.ndarray:
-    return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-9)
-
-
 # ---------------------------------------------------------------------------------------------
 # Against the database
 
