@@ -356,6 +356,13 @@ def delete_import(con: duckdb.DuckDBPyConnection, import_id: int) -> bool:
     return True
 
 
+# A comment's stages with the owner's correction merged in (t: comment_tags, h: human_tags): the
+# corrected stage leads unless the automatic list already has it.
+_EFFECTIVE_STAGES = """CASE WHEN h.stage IS NULL THEN t.stages
+                            WHEN t.stages IS NULL OR t.stages = '' THEN h.stage
+                            WHEN list_contains(string_split(t.stages, '|'), h.stage) THEN t.stages
+                            ELSE h.stage || '|' || t.stages END AS stages"""
+
 # Children first; later migrations append their own tables here.
 _UNITS_OF_IMPORT = ("SELECT u.id FROM units u JOIN comments c ON c.id = u.comment_id "
                     "JOIN responses r ON r.id = c.response_id WHERE r.import_id = ?")
@@ -413,13 +420,11 @@ def export_comments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per comment: response fields, masked text, tags (a human correction wins; empty before
     tagging), scores (one column per question) and segments."""
     base = con.execute(
-        """SELECT c.id AS comment_id, r.import_id, i.file_name AS source_file, r.external_id,
+        f"""SELECT c.id AS comment_id, r.import_id, i.file_name AS source_file, r.external_id,
                   r.responded_at, r.customer, r.touchpoint AS touchpoint_column, c.question,
                   c.masked_text AS text, c.lang,
                   coalesce(h.stage, t.stage) AS stage, t.stage_score,
-                  CASE WHEN h.stage IS NULL OR t.stages IS NULL THEN coalesce(t.stages, h.stage)
-                       WHEN list_contains(string_split(t.stages, '|'), h.stage) THEN t.stages
-                       ELSE h.stage || '|' || t.stages END AS stages,
+                  {_EFFECTIVE_STAGES},
                   coalesce(h.touchpoint, t.touchpoint) AS touchpoint, t.touchpoint_score,
                   coalesce(h.sentiment, t.sentiment) AS sentiment, t.sentiment_score,
                   r.id AS response_id
@@ -608,12 +613,9 @@ def human_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def comment_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Effective tags per comment (the owner's correction wins) with the comment and its response."""
     return con.execute(
-        """SELECT c.id AS comment_id, c.response_id, r.import_id, r.responded_at, c.question, c.masked_text AS text,
+        f"""SELECT c.id AS comment_id, c.response_id, r.import_id, r.responded_at, c.question, c.masked_text AS text,
                   c.lang, coalesce(h.stage, t.stage) AS stage, t.stage_score, t.stage_margin,
-                  CASE WHEN h.stage IS NULL THEN t.stages
-                       WHEN t.stages IS NULL OR t.stages = '' THEN h.stage
-                       WHEN list_contains(string_split(t.stages, '|'), h.stage) THEN t.stages
-                       ELSE h.stage || '|' || t.stages END AS stages,
+                  {_EFFECTIVE_STAGES},
                   coalesce(h.touchpoint, t.touchpoint) AS touchpoint, t.touchpoint_score,
                   coalesce(h.sentiment, t.sentiment) AS sentiment, t.sentiment_score,
                   (h.comment_id IS NOT NULL) AS corrected
@@ -714,9 +716,7 @@ def comment_facts(con: duckdb.DuckDBPyConnection, filters) -> pd.DataFrame:
                             WHERE scale IN ('csat_1_5', 'stars_1_5') GROUP BY 1)
             SELECT c.id AS comment_id, r.id AS response_id, r.responded_at, i.file_name AS source, c.question,
                    c.lang, coalesce(h.stage, t.stage) AS stage,
-                   CASE WHEN h.stage IS NULL OR t.stages IS NULL THEN coalesce(t.stages, h.stage)
-                        WHEN list_contains(string_split(t.stages, '|'), h.stage) THEN t.stages
-                        ELSE h.stage || '|' || t.stages END AS stages,
+                   {_EFFECTIVE_STAGES},
                    coalesce(h.touchpoint, t.touchpoint) AS touchpoint,
                    coalesce(h.sentiment, t.sentiment) AS sentiment, t.sentiment_score, t.stage_margin,
                    (h.comment_id IS NOT NULL) AS corrected, nps.nps, rating.rating

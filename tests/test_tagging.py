@@ -155,3 +155,14 @@ def test_deleting_an_import_removes_its_tags(db_path):
         store.delete_import(con, 1)
         for table in ("units", "tags", "comment_tags", "human_tags"):
             assert store.scalar(con, f"SELECT count(*) FROM {table}") == 0, table
+
+
+def test_a_correction_of_a_fully_unclassified_comment_has_no_stray_separator(db_path):
+    tag_fixture(db_path, "google_forms_ja_cp932.csv")
+    with store.Database(db_path).connect() as con:
+        comment_id = int(store.comment_tags(con)["comment_id"].iloc[0])
+        con.execute("UPDATE comment_tags SET stages = '' WHERE comment_id = ?", [comment_id])
+        store.save_human_tag(con, comment_id, stage="support")
+        from journey.filters import Filters
+        for frame in (store.comment_tags(con), store.comment_facts(con, Filters()), store.export_comments(con)):
+            assert frame.set_index("comment_id").loc[comment_id, "stages"] == "support"
