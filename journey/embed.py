@@ -127,30 +127,31 @@ def get_embedder(name: str | None = None) -> Embedder:
 
 
 def embed_cached(con, embedder: Embedder, texts: Sequence[str],
-                 progress: Callable[[int, int], None] | None = None, chunk: int = 256) -> np.ndarray:
-    """Vectors for `texts` in order, embedding only texts this model has never seen (cached in DuckDB)."""
+                 progress: Callable[[int, int], None] | None = None, chunk: int = 256,
+                 hashes: Sequence[str] | None = None) -> np.ndarray:
+    """Vectors for `texts` in order, embedding only texts this model has never seen (cached in DuckDB).
+
+    `hashes` (text_hash of each text) may be passed when already known, e.g. stored with the units.
+    """
     from journey import store
 
-    hashes = [text_hash(t) for t in texts]
+    if hashes is None:
+        hashes = [text_hash(t) for t in texts]
     found, matrix = store.load_embeddings(con, embedder.model_id, hashes)
-    row_of = {h: i for i, h in enumerate(found)}
-    missing: dict[str, str] = {}
-    for h, t in zip(hashes, texts):
-        if h not in row_of and h not in missing:
-            missing[h] = t
-    todo = list(missing.items())
-    parts, new_hashes = [matrix] if len(found) else [], []
-    for start in range(0, len(todo), chunk):
-        part = todo[start:start + chunk]
-        vectors = embedder.embed([t for _, t in part])
+    out = np.empty((len(texts), matrix.shape[1] if len(found) else embedder.dim), np.float32)
+    if len(found):
+        out[found] = matrix
+    missing = np.setdiff1d(np.arange(len(texts)), found, assume_unique=True)
+    todo: dict[str, list[int]] = {}  # each distinct text once
+    for i in missing:
+        todo.setdefault(hashes[i], []).append(int(i))
+    pending = list(todo.items())
+    for start in range(0, len(pending), chunk):
+        part = pending[start:start + chunk]
+        vectors = embedder.embed([texts[rows[0]] for _, rows in part]).astype(np.float32)
         store.save_embeddings(con, embedder.model_id, [h for h, _ in part], vectors)
-        parts.append(vectors.astype(np.float32))
-        new_hashes.extend(h for h, _ in part)
+        for (_, rows), vector in zip(part, vectors):
+            out[rows] = vector
         if progress:
-            progress(min(start + chunk, len(todo)), len(todo))
-    if not hashes:
-        return np.zeros((0, embedder.dim), np.float32)
-    for h in new_hashes:
-        row_of[h] = len(row_of)
-    everything = parts[0] if len(parts) == 1 else np.vstack(parts)
-    return everything[[row_of[h] for h in hashes]]
+            progress(min(start + chunk, len(pending)), len(pending))
+    return out

@@ -88,30 +88,61 @@ def build_anchors(embed: Callable[[list[str]], np.ndarray], taxonomy: Taxonomy) 
     return Anchors(taxonomy.stage_keys(), out[:n_stages], taxonomy.touchpoint_keys(), out[n_stages:], pos, neg)
 
 
-def group_scores(x: np.ndarray, groups: Sequence[np.ndarray], k: int = TOP_K, chunk: int = 16384) -> np.ndarray:
-    """(n units × groups) similarity: half mean of the top-k cosines, half cosine to the group centroid.
+def group_scores(x: np.ndarray, groups: Sequence[np.ndarray], k: int = TOP_K, chunk: int = 8192) -> np.ndarray:
+    """(n units × groups) similarity: half the mean of the top-k cosines to the group's examples, half the
+    cosine to the group's centroid.
 
-    All groups are scored with one matrix product per chunk of units (one BLAS call, bounded memory).
+    The examples are laid out as a grid (example rank × group part) padded below any cosine, so one matrix
+    product per chunk of units scores every example, and the top k of each part are kept as k running
+    maxima down the grid (a few vector operations instead of a sort). A group far larger than the others
+    (one with many owner corrections) is cut into parts of the grid's height, whose top k are merged.
     """
     out = np.full((len(x), len(groups)), -1.0, np.float32)
-    sizes = [len(g) for g in groups]
-    if len(x) == 0 or not any(sizes):
+    sizes = np.array([len(g) for g in groups], dtype=np.int64)
+    if len(x) == 0 or not sizes.any():
         return out
-    examples = np.vstack([g for g in groups if len(g)]).astype(np.float32)
-    centroids = np.vstack([_unit_length(g.mean(axis=0, keepdims=True)) if len(g) else np.zeros((1, x.shape[1]))
-                           for g in groups]).astype(np.float32)
-    bounds = np.cumsum([0] + [s for s in sizes if s])
-    present = [j for j, s in enumerate(sizes) if s]
+    present = np.flatnonzero(sizes)
+    height = max(k, int(min(sizes.max(), 2 * np.median(sizes[present]))))
+    dim = x.shape[1]
+    parts = [(j, start) for j in present for start in range(0, int(sizes[j]), height)]
+    grid = np.zeros((height, len(parts), dim), np.float32)
+    for column, (j, start) in enumerate(parts):
+        examples = groups[j][start:start + height]
+        grid[:len(examples), column] = examples
+    padding = np.arange(height)[:, None] >= np.array([min(height, sizes[j] - s) for j, s in parts])[None, :]
+    centroids = np.vstack([_unit_length(groups[j].mean(axis=0, keepdims=True)) for j in present])
+    flat = np.vstack([grid.reshape(-1, dim), centroids]).astype(np.float32)  # centroids as the last rows
+    cells = height * len(parts)
+    part_of = {j: [c for c, (owner, _) in enumerate(parts) if owner == j] for j in present}
+    kk = np.minimum(k, sizes[present])[:, None]
+    taken = (np.arange(k)[:, None, None] < kk[None, :, :])
+    scores = np.empty((len(present), len(x)), np.float32)
     for start in range(0, len(x), chunk):
-        block = x[start:start + chunk]
-        sims = block @ examples.T
-        centre = block @ centroids.T
-        for column, j in enumerate(present):
-            part = sims[:, bounds[column]:bounds[column + 1]]
-            kk = min(k, part.shape[1])
-            top = np.partition(part, part.shape[1] - kk, axis=1)[:, -kk:].mean(axis=1)
-            out[start:start + chunk, j] = 0.5 * top + 0.5 * centre[:, j]
+        block = x[start:start + chunk].astype(np.float32, copy=False)
+        product = flat @ block.T
+        sims = product[:cells].reshape(height, len(parts), len(block))
+        sims[padding] = -2.0
+        tops = _top_k(sims, k)
+        if len(parts) > len(present):  # merge the parts of each group: top k of their top k's
+            tops = np.stack([_top_k(tops[:, part_of[j], :].reshape(-1, 1, len(block)), k)[:, 0]
+                             if len(part_of[j]) > 1 else tops[:, part_of[j][0]] for j in present], axis=1)
+        top_mean = (tops * taken).sum(axis=0) / kk
+        scores[:, start:start + len(block)] = 0.5 * top_mean + 0.5 * product[cells:]
+    out[:, present] = scores.T
     return out
+
+
+def _top_k(rows: np.ndarray, k: int) -> np.ndarray:
+    """(k × columns × n) the k largest values down axis 0 of a (rows × columns × n) array, largest first."""
+    tops = np.full((k,) + rows.shape[1:], -2.0, np.float32)
+    carry, spare = np.empty(rows.shape[1:], np.float32), np.empty(rows.shape[1:], np.float32)
+    for row in rows:  # insert each row into the sorted running maxima tops[0] >= tops[1] >= ...
+        np.copyto(carry, row)
+        for top in tops:
+            np.minimum(top, carry, out=spare)
+            np.maximum(top, carry, out=top)
+            carry, spare = spare, carry
+    return tops
 
 
 def temperature(scores: np.ndarray) -> float:
@@ -291,26 +322,29 @@ def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: Own
     # sees the comment as a whole (mean of its unit vectors) and the question it answers.
     comment_ids = units["comment_id"].to_numpy()
     order, first, inverse = np.unique(comment_ids, return_index=True, return_inverse=True)
-    xc = _unit_length(group_mean(x, inverse, len(order)))
+    mean = group_averager(inverse, len(order))
+    xc = _unit_length(mean(x))
     questions_c = [questions[i] for i in first] if len(units) else []
     uncorrected = ~np.isin(order, list(corrected)) if corrected else None
-    stage_c = decide(learn(group_mean(stage_p, inverse, len(order)), xc, questions_c, anchors.stage_keys,
+    stage_c = decide(learn(mean(stage_p), xc, questions_c, anchors.stage_keys,
                            anchors.stage_groups, owner, owner.stage, settings), anchors.stage_keys,
                      settings.abstain_share, uncorrected)
     first_given = given.iloc[first].reset_index(drop=True) if len(units) else given
-    touch_c = override(decide(learn(group_mean(touch_p, inverse, len(order)), xc, questions_c, anchors.touchpoint_keys,
+    touch_c = override(decide(learn(mean(touch_p), xc, questions_c, anchors.touchpoint_keys,
                                     anchors.touchpoint_groups, owner, owner.touchpoint, settings),
                               anchors.touchpoint_keys, settings.touchpoint_abstain_share, uncorrected), first_given)
-    mean_feel = group_mean(feel.reshape(-1, 1), inverse, len(order))[:, 0] if len(units) else np.zeros(0)
-    learned, used = classifier_probs(xc, prototype_probs(xc, [anchors.positive, anchors.negative]), questions_c,
-                                     list(SENTIMENTS), owner, owner.sentiment,
-                                     [anchors.positive, anchors.negative], settings.min_labels_per_class)
+    unit_feel = unit_tags["sentiment"].to_numpy()
+    mean_feel, any_negative, any_positive = mean(np.column_stack(
+        [feel, unit_feel == "negative", unit_feel == "positive"]).astype(np.float32)).T
+    any_negative, any_positive = any_negative > 0, any_positive > 0
+    learned, used = None, 0
+    if any(owner.sentiment):
+        learned, used = classifier_probs(xc, prototype_probs(xc, [anchors.positive, anchors.negative]),
+                                         questions_c, list(SENTIMENTS), owner, owner.sentiment,
+                                         [anchors.positive, anchors.negative], settings.min_labels_per_class)
     if learned is not None:
         weight = min(0.8, 0.3 + used / (used + 40))
         mean_feel = (1 - weight) * mean_feel + weight * 2.0 * (learned[:, 0] - learned[:, 2])
-    unit_feel = unit_tags["sentiment"].to_numpy()
-    any_negative = group_mean((unit_feel == "negative").reshape(-1, 1).astype(np.float32), inverse, len(order))[:, 0] > 0
-    any_positive = group_mean((unit_feel == "positive").reshape(-1, 1).astype(np.float32), inverse, len(order))[:, 0] > 0
     comment_feel = sentiment_label(mean_feel, settings.neutral_band)
     if learned is None:  # a comment with a complaint and no praise is negative, whatever its average
         comment_feel = np.where(any_negative & ~any_positive, "negative", comment_feel)
@@ -325,16 +359,25 @@ def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: Own
 
 
 def group_mean(values: np.ndarray, inverse: np.ndarray, groups: int) -> np.ndarray:
-    """Row means of `values` per group (inverse: each row's group number), as one sparse product
-    (a groups × rows indicator matrix times the values), which beats per-group reductions at 100k rows."""
-    if len(values) == 0:
-        return np.zeros((groups, values.shape[1] if values.ndim == 2 else 0), np.float32)
+    """Row means of `values` per group (inverse: each row's group number)."""
+    return group_averager(inverse, groups)(values)
+
+
+def group_averager(inverse: np.ndarray, groups: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A function giving row means per group as one sparse product (a groups × rows indicator matrix times
+    the values), which beats per-group reductions at 100k rows; build it once, apply it to many arrays."""
     from scipy import sparse
 
     indicator = sparse.csr_matrix((np.ones(len(inverse), np.float32), (inverse, np.arange(len(inverse)))),
                                   shape=(groups, len(inverse)))
-    counts = np.bincount(inverse, minlength=groups).reshape(-1, 1)
-    return (np.asarray(indicator @ values) / np.maximum(counts, 1)).astype(np.float32)
+    counts = np.maximum(np.bincount(inverse, minlength=groups), 1).reshape(-1, 1).astype(np.float32)
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        if len(values) == 0:
+            return np.zeros((groups, values.shape[1] if values.ndim == 2 else 0), np.float32)
+        return (np.asarray(indicator @ values) / counts).astype(np.float32, copy=False)
+
+    return mean
 
 
 def _unit_length(matrix: np.ndarray) -> np.ndarray:
@@ -342,14 +385,16 @@ def _unit_length(matrix: np.ndarray) -> np.ndarray:
 
 
 def _stage_lists(unit_stage: np.ndarray, inverse: np.ndarray, groups: int, comment_stage: np.ndarray,
-                 keys: list[str]) -> list[str]:
+                 keys: list[str]) -> np.ndarray:
     """Per comment: every stage its units carry plus its own, in journey order, joined with '|'."""
     present = np.zeros((groups, len(keys)), bool)
     for j, key in enumerate(keys):
         present[inverse[unit_stage == key], j] = True
         present[comment_stage == key, j] = True
+    # Few distinct combinations occur: join each once, then look them up by their bit pattern.
+    patterns, which = np.unique(present, axis=0, return_inverse=True)
     names = np.array(keys, dtype=object)
-    return ["|".join(names[row]) for row in present]
+    return np.array(["|".join(names[row]) for row in patterns], dtype=object)[which.reshape(-1)]
 
 
 def comment_vectors(x: np.ndarray, comment_ids: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -449,7 +494,7 @@ def tag_database(con, embedder: Embedder, preset: str | None = None, settings: S
     before = store.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id])
     embed = lambda texts: embed_cached(con, embedder, texts)  # noqa: E731
     anchors = build_anchors(embed, taxonomy)
-    x = embed_cached(con, embedder, units["text"].tolist(),
+    x = embed_cached(con, embedder, units["text"].tolist(), hashes=units["text_hash"].tolist(),
                      progress=lambda done, total: report(done, total, "embedding"))
     embedded = store.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id]) - before
     report(len(units), len(units), "tagging")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from journey import store
-from journey.embed import HashingEmbedder, embed_cached, get_embedder
+from journey.embed import HashingEmbedder, embed_cached, get_embedder, text_hash
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -63,3 +63,15 @@ def test_sentence_transformers_backend_loads_the_shipped_model_offline(monkeypat
     v = e.embed(["The staff were very kind", "Everyone working there was friendly", "My parcel arrived late"])
     assert v.shape == (3, 384) and e.model_id == "st:model"
     assert v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_cache_returns_vectors_in_the_order_asked_with_known_hashes(db_path):
+    e = CountingEmbedder()
+    texts = [f"comment {i}" for i in range(50)]
+    with store.Database(db_path).connect() as con:
+        embed_cached(con, e, texts[::2])
+        e.seen.clear()
+        hashes = [text_hash(t) for t in texts]
+        mixed = embed_cached(con, e, texts[::-1], hashes=hashes[::-1])
+    assert sorted(e.seen) == sorted(texts[1::2])  # only the texts never seen
+    assert np.allclose(mixed, HashingEmbedder(64).embed(texts[::-1]), atol=1e-6)

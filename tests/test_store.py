@@ -99,3 +99,24 @@ def test_export_has_one_row_per_comment_with_scores_and_segments(db_path):
     for column in ("import_id", "external_id", "responded_at", "question", "text",
                    "score: おすすめ度（0～10） (nps_0_10)", "segment: 年代"):
         assert column in frame.columns
+
+
+def test_migration_3_keeps_tags_and_drops_their_key_indexes(db_path):
+    import duckdb
+
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE _journey_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+    for version, name, sql in store.MIGRATIONS[:2]:
+        con.execute(sql)
+        con.execute("INSERT INTO _journey_migrations (version, name) VALUES (?, ?)", [version, name])
+    con.execute("INSERT INTO tags VALUES (1, 1, 'm', 'usage', 0.9, 0.2, 'store', 0.8, 0.1, 'positive', 1.2)")
+    con.execute("INSERT INTO comment_tags VALUES (7, 1, 'm', 'usage', 0.9, 0.2, 'usage', 'store', 0.8, "
+                "'positive', 1.2)")
+    assert store.migrate(con) == [v for v, _, _ in store.MIGRATIONS[2:]]
+    assert con.execute("SELECT unit_id, stage FROM tags").fetchall() == [(1, "usage")]
+    assert con.execute("SELECT comment_id, stages FROM comment_tags").fetchall() == [(7, "usage")]
+    kinds = {r[0] for r in con.execute("""SELECT constraint_type FROM duckdb_constraints()
+                                          WHERE table_name IN ('tags', 'comment_tags')""").fetchall()}
+    assert kinds == {"NOT NULL"}
+    con.close()

@@ -166,3 +166,26 @@ def test_a_correction_of_a_fully_unclassified_comment_has_no_stray_separator(db_
         from journey.filters import Filters
         for frame in (store.comment_tags(con), store.comment_facts(con, Filters()), store.export_comments(con)):
             assert frame.set_index("comment_id").loc[comment_id, "stages"] == "support"
+
+
+def brute_group_scores(x: np.ndarray, groups: list[np.ndarray], k: int = tagging.TOP_K) -> np.ndarray:
+    """The definition, one unit and one group at a time."""
+    out = np.full((len(x), len(groups)), -1.0)
+    for j, g in enumerate(groups):
+        if len(g):
+            centroid = g.mean(axis=0) / np.linalg.norm(g.mean(axis=0))
+            for i, v in enumerate(x):
+                top = np.sort(g @ v)[::-1][:min(k, len(g))]
+                out[i, j] = 0.5 * top.mean() + 0.5 * centroid @ v
+    return out
+
+
+def test_group_scores_match_the_definition_for_uneven_groups():
+    rng = np.random.default_rng(1)
+    unit = lambda a: (a / np.linalg.norm(a, axis=1, keepdims=True)).astype(np.float32)  # noqa: E731
+    x = unit(rng.standard_normal((300, 16)))
+    # Typical prototype groups, tiny ones, an empty one and one swollen by owner corrections
+    # (cut into parts of the grid's height and merged).
+    groups = [unit(rng.standard_normal((s, 16))) if s else np.zeros((0, 16), np.float32)
+              for s in (12, 12, 14, 1, 2, 0, 90)]
+    assert np.allclose(tagging.group_scores(x, groups, chunk=128), brute_group_scores(x, groups), atol=1e-5)
