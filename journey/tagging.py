@@ -94,15 +94,15 @@ def group_scores(x: np.ndarray, groups: Sequence[np.ndarray], k: int = TOP_K, ch
 
     The examples are laid out as a grid (example rank × group part) padded below any cosine, so one matrix
     product per chunk of units scores every example, and the top k of each part are kept as k running
-    maxima down the grid (a few vector operations instead of a sort). A group far larger than the others
-    (one with many owner corrections) is cut into parts of the grid's height, whose top k are merged.
+    maxima down the grid (a few vector operations instead of a sort). A group taller than the grid (one
+    with many owner corrections) is cut into parts of the grid's height, whose top k are merged.
     """
     out = np.full((len(x), len(groups)), -1.0, np.float32)
     sizes = np.array([len(g) for g in groups], dtype=np.int64)
     if len(x) == 0 or not sizes.any():
         return out
     present = np.flatnonzero(sizes)
-    height = max(k, int(min(sizes.max(), 2 * np.median(sizes[present]))))
+    height = _grid_height(sizes[present], k)
     dim = x.shape[1]
     parts = [(j, start) for j in present for start in range(0, int(sizes[j]), height)]
     grid = np.zeros((height, len(parts), dim), np.float32)
@@ -130,6 +130,16 @@ def group_scores(x: np.ndarray, groups: Sequence[np.ndarray], k: int = TOP_K, ch
         scores[:, start:start + len(block)] = 0.5 * top_mean + 0.5 * product[cells:]
     out[:, present] = scores.T
     return out
+
+
+def _grid_height(sizes: np.ndarray, k: int) -> int:
+    """The grid height with the fewest cells once every group is cut into parts of that height (the
+    matrix product and the running maxima cost in proportion to the cells), no lower than the median
+    group (merging the parts of most groups would cost more than padding saves) nor than k."""
+    low = max(k, int(np.median(sizes)))
+    heights = np.arange(low, max(low, int(sizes.max())) + 1)
+    cells = heights * np.ceil(sizes[None, :] / heights[:, None]).sum(axis=1)
+    return int(heights[len(heights) - 1 - np.argmin(cells[::-1])])  # the tallest of the cheapest
 
 
 def _top_k(rows: np.ndarray, k: int) -> np.ndarray:
