@@ -565,6 +565,21 @@ def load_embeddings(con: duckdb.DuckDBPyConnection, model_id: str, hashes: Seque
     return table.column("pos").to_numpy(), _blob_rows(table.column("vector")).reshape(table.num_rows, -1)
 
 
+def unit_vectors(con: duckdb.DuckDBPyConnection, model_id: str, comment_ids: Sequence[int]):
+    """Cached vectors of the units of these comments: (each unit's comment id, float32 matrix), ordered by
+    comment and sentence; units this model never embedded are left out."""
+    import numpy as np
+
+    table = con.sql(
+        """SELECT u.comment_id, e.vector FROM units u JOIN embeddings e
+             ON e.text_hash = u.text_hash AND e.model_id = ?
+           WHERE u.comment_id IN (SELECT unnest(?::BIGINT[])) ORDER BY u.comment_id, u.seq""",
+        params=[model_id, [int(c) for c in comment_ids]]).to_arrow_table()
+    if table.num_rows == 0:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    return table.column("comment_id").to_numpy(), _blob_rows(table.column("vector")).reshape(table.num_rows, -1)
+
+
 def _blob_rows(column) -> "np.ndarray":
     """A column of equal-length float32 BLOBs as one flat float32 array, read straight from the Arrow
     buffers (100k Python bytes objects would take longer than the query)."""

@@ -30,6 +30,7 @@ from journey.embed import text_hash
 
 SENTIMENTS = ("positive", "neutral", "negative")
 TOP_K = 3
+BELOW_ANY_COSINE = -2.0  # fills the padding of the example grid in group_scores
 
 
 @dataclass
@@ -121,7 +122,7 @@ def group_scores(x: np.ndarray, groups: Sequence[np.ndarray], k: int = TOP_K, ch
         block = x[start:start + chunk].astype(np.float32, copy=False)
         product = flat @ block.T
         sims = product[:cells].reshape(height, len(parts), len(block))
-        sims[padding] = -2.0
+        sims[padding] = BELOW_ANY_COSINE
         tops = _top_k(sims, k)
         if len(parts) > len(present):  # merge the parts of each group: top k of their top k's
             tops = np.stack([_top_k(tops[:, part_of[j], :].reshape(-1, 1, len(block)), k)[:, 0]
@@ -144,7 +145,7 @@ def _grid_height(sizes: np.ndarray, k: int) -> int:
 
 def _top_k(rows: np.ndarray, k: int) -> np.ndarray:
     """(k × columns × n) the k largest values down axis 0 of a (rows × columns × n) array, largest first."""
-    tops = np.full((k,) + rows.shape[1:], -2.0, np.float32)
+    tops = np.full((k,) + rows.shape[1:], BELOW_ANY_COSINE, np.float32)
     carry, spare = np.empty(rows.shape[1:], np.float32), np.empty(rows.shape[1:], np.float32)
     for row in rows:  # insert each row into the sorted running maxima tops[0] >= tops[1] >= ...
         np.copyto(carry, row)
@@ -526,15 +527,9 @@ def tag_database(con, embedder: Embedder, preset: str | None = None, settings: S
 
 def cached_comment_vectors(con, model_id: str, comment_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """(comment ids found, their vectors) from cached unit embeddings; no model needed."""
-    units = con.execute(
-        """SELECT u.comment_id, e.vector FROM units u JOIN embeddings e
-             ON e.text_hash = u.text_hash AND e.model_id = ?
-           WHERE u.comment_id IN (SELECT unnest(?::BIGINT[])) ORDER BY u.comment_id, u.seq""",
-        [model_id, [int(c) for c in comment_ids]]).fetchall()
-    if not units:
+    ids, x = store.unit_vectors(con, model_id, comment_ids)
+    if len(ids) == 0:
         return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-    ids = np.array([u[0] for u in units])
-    x = np.vstack([np.frombuffer(u[1], dtype=np.float32) for u in units])
     order = pd.unique(ids)
     return order, comment_vectors(x, ids, order)
 
