@@ -5,9 +5,9 @@
 For each source (Fukui tourism survey with the `hotel` preset, clothing reviews with `retail`, and both
 with `default`), prints per-stage precision/recall/F1, macro-F1, share unclassified, accuracy on the
 classified rest, macro-F1 over every stage a comment touches (gold `stages` against the predicted
-`stages`, which is how the dashboards count comments), touchpoint accuracy, sentiment accuracy (positive vs negative), then the same after 10
-and 30 simulated owner corrections per stage (5-fold: corrections come from the other folds of the same
-source), a keyword-rule baseline, and a supervised ceiling (a classifier trained on every other fold's
+`stages`, which is how the dashboards count comments), touchpoint accuracy, sentiment accuracy
+(positive vs negative), then the same after 10 and 30 simulated owner corrections per stage (5-fold:
+corrections come from the other folds of the same source), a keyword-rule baseline, and a supervised ceiling (a classifier trained on every other fold's
 labels, no abstention). Goals (issue 3): macro-F1 >= 0.70 zero-shot with the right preset,
 >= 0.85 after 30 corrections per stage, <= 20% unclassified, sentiment >= 0.85.
 """
