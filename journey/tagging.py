@@ -249,14 +249,16 @@ def decide(probs: np.ndarray, keys: list[str], abstain_share: float,
 
 
 def rating_prior(nps: pd.Series, rating: pd.Series) -> np.ndarray:
-    """+1 for promoters / 4–5, −1 for detractors / 1–2, 0 for the middle or no score."""
-    prior = np.zeros(len(nps), np.float32)
+    """+1 for 4–5 of 5, −1 for 1–2, 0 for 3; without a 1–5 rating, +1 for promoters and −1 for detractors.
+
+    A satisfaction or star rating says how the customer felt; NPS says whether they would recommend,
+    and runs low where people rarely give 9–10 (in Japan many satisfied customers answer 5–7), so it
+    only speaks when there is no rating.
+    """
     nps_v, rating_v = nps.to_numpy(dtype="float64"), rating.to_numpy(dtype="float64")
-    prior = np.where(nps_v >= 9, 1.0, np.where(nps_v <= 6, -1.0, prior))
-    has_rating = ~np.isnan(rating_v)
+    from_nps = np.where(nps_v >= 9, 1.0, np.where(nps_v <= 6, -1.0, 0.0))
     from_rating = np.where(rating_v >= 4, 1.0, np.where(rating_v <= 2, -1.0, np.where(rating_v < 3, -0.5, 0.0)))
-    prior = np.where(has_rating & (prior == 0), from_rating, prior)
-    return prior.astype(np.float32)
+    return np.where(~np.isnan(rating_v), from_rating, from_nps).astype(np.float32)
 
 
 def sentiment(x: np.ndarray, anchors: Anchors, prior: np.ndarray, settings: Settings) -> np.ndarray:

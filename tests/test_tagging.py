@@ -73,6 +73,12 @@ def test_a_one_star_review_is_not_positive():
     assert comments["sentiment_score"][0] < comments["sentiment_score"][1]
 
 
+def test_satisfaction_speaks_before_nps_and_nps_only_without_a_rating():
+    nps = pd.Series([5.0, 5.0, 10.0, np.nan, 7.0])
+    rating = pd.Series([5.0, np.nan, 2.0, 4.0, np.nan])  # a satisfied Japanese respondent often gives NPS 5
+    assert tagging.rating_prior(nps, rating).tolist() == [1.0, -1.0, -1.0, 1.0, 0.0]
+
+
 def test_owner_labels_teach_the_classifier():
     # Units that sit between purchase and usage; the owner says that kind is "usage".
     rng = np.random.default_rng(0)
