@@ -7,7 +7,8 @@ with `default`), prints per-stage precision/recall/F1, macro-F1, share unclassif
 classified rest, macro-F1 over every stage a comment touches (gold `stages` against the predicted
 `stages`, which is how the dashboards count comments), touchpoint accuracy, sentiment accuracy
 (positive vs negative), then the same after 10 and 30 simulated owner corrections per stage (5-fold:
-corrections come from the other folds of the same source), a keyword-rule baseline, and a supervised ceiling (a classifier trained on every other fold's
+corrections come from the other folds of the same source), the zero-shot run with the survey questions an owner would tie to a stage on the Taxonomy
+page, a keyword-rule baseline, and a supervised ceiling (a classifier trained on every other fold's
 labels, no abstention). Goals (issue 3): macro-F1 >= 0.70 zero-shot with the right preset,
 >= 0.85 after 30 corrections per stage, <= 20% unclassified, sentiment >= 0.85.
 """
@@ -41,6 +42,9 @@ LABELS = ROOT / "bench" / "labels" / "real_eval.csv"
 CACHE = ROOT / "bench" / ".cache" / "embeddings.duckdb"
 STAGES = ["awareness", "interest", "consideration", "purchase", "usage", "support", "loyalty"]
 RIGHT_PRESET = {"fukui": "hotel", "clothing": "retail"}
+# What an owner would set on the Taxonomy page from the question's wording alone (one click):
+# "推奨項目" asks what the respondent would recommend to others, which is advocacy.
+QUESTION_STAGES = {"fukui": {"推奨項目": "loyalty"}, "clothing": {}}
 SATISFACTION = ["満足度", "満足度(商品・サービス)", "福井県内での交通手段の満足度"]
 
 KEYWORDS = {  # the baseline: first stage whose word appears, else the most common stage (usage)
@@ -93,8 +97,10 @@ def units_of(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def predict(frame, units, x_units, anchors, owner, settings, corrected=frozenset()) -> pd.DataFrame:
-    _, comments = tag_vectors(x_units, units, anchors, owner, {}, settings, corrected=corrected)
+def predict(frame, units, x_units, anchors, owner, settings, corrected=frozenset(),
+            question_stages=None) -> pd.DataFrame:
+    _, comments = tag_vectors(x_units, units, anchors, owner, {}, settings, corrected=corrected,
+                              question_stages=question_stages)
     return comments.set_index("comment_id").reindex(frame.index)
 
 
@@ -238,6 +244,10 @@ def main() -> None:
         dim = x_units.shape[1]
         zero = predict(part, units, x_units, anchors[preset], OwnerLabels.empty(dim), settings)
         report(f"zero-shot, {preset}", scores(part, zero), detail=True)
+        if QUESTION_STAGES[source]:
+            hinted = predict(part, units, x_units, anchors[preset], OwnerLabels.empty(dim), settings,
+                             question_stages=QUESTION_STAGES[source])
+            report(f"+ {len(QUESTION_STAGES[source])} question tied to a stage", scores(part, hinted))
         generic = predict(part, units, x_units, anchors["default"], OwnerLabels.empty(dim), settings)
         report("zero-shot, default preset", scores(part, generic))
         for n in (10, 30):

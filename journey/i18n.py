@@ -55,6 +55,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "taxonomy.stages": {"ja": "段階", "en": "Stages"},
     "taxonomy.touchpoints": {"ja": "タッチポイント", "en": "Touchpoints"},
     "taxonomy.save": {"ja": "保存（新しいバージョン）", "en": "Save as a new version"},
+    "taxonomy.questions": {"ja": "設問と段階", "en": "Questions"},
+    "taxonomy.questions_help": {
+        "ja": "回答がすべて同じ段階に当たる設問（例: 「人に勧めたいもの」→ ロイヤルティ・推奨、「当店を知ったきっかけ」→ 認知）は、"
+              "その段階を選ぶと、回答全体がその段階になります。文ごとの段階は本文から判定したまま残ります。",
+        "en": "Where every answer to a question belongs to one stage (\"What would you recommend?\" → loyalty, "
+              "\"How did you hear about us?\" → awareness), pick that stage: its comments take it. Each sentence "
+              "keeps the stages found in its text."},
+    "taxonomy.questions_none": {"ja": "まだコメントがありません。取り込むと設問がここに並びます。",
+                                "en": "No comments yet. Questions appear here once you import."},
+    "taxonomy.question_label": {"ja": "{question}（{n} 件）", "en": "{question} ({n} comments)"},
+    "taxonomy.question_auto": {"ja": "本文から判定", "en": "Decide from the text"},
+    "taxonomy.questions_more": {"ja": "ほかに {n} 問あります（設定はそのまま保たれます）。",
+                                "en": "{n} more questions are not listed (their settings are kept)."},
     "taxonomy.saved": {"ja": "バージョン {version} を保存しました。「確認・修正」で再分類してください（埋め込みは再利用されるので数秒です）。",
                        "en": "Saved version {version}. Re-tag on the Review page (embeddings are reused, so it takes seconds)."},
     "chart.volume": {"ja": "件数", "en": "Volume"},

@@ -724,6 +724,12 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     }
 
 
+def question_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every free-text question with its number of comments, most answered first."""
+    return con.execute("""SELECT question, count(*) AS comments FROM comments
+                          GROUP BY question ORDER BY comments DESC, question""").fetchdf()
+
+
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
     """Changes whenever data, tags or corrections change (a cache key for dashboard reads)."""
     return tuple(con.execute("""SELECT (SELECT count(*) FROM imports), (SELECT coalesce(max(id), 0) FROM imports),

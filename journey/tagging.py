@@ -8,7 +8,8 @@ How a unit is scored against a category (a stage or a touchpoint):
 - once the owner has labelled a few units per category, a logistic regression over those labels is
   blended in, its weight growing with the number of labels;
 - "unclassified" when the gap between the best and second-best probability is among the smallest
-  `abstain_share` of the corpus (calibrated on the corpus at hand, per model).
+  `abstain_share` of the corpus (calibrated on the corpus at hand, per model);
+- a comment answering a question the owner tied to a stage (Taxonomy.question_stages) takes that stage.
 Sentiment: position between positive and negative anchor phrases, standardised over the corpus, plus
 the response's own score (a 1-star review is not "positive").
 """
@@ -24,7 +25,7 @@ import pandas as pd
 
 from journey import store
 from journey.embed import Embedder, embed_cached
-from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset, sentiment_phrases
+from journey.taxonomy import UNCLASSIFIED, Taxonomy, sentiment_phrases, switch_preset
 from journey.text import split_units
 from journey.embed import text_hash
 
@@ -297,7 +298,8 @@ def map_touchpoint_values(values: Sequence[str], embed: Callable[[list[str]], np
 
 def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: OwnerLabels,
                 touchpoint_map: dict[str, str], settings: Settings | None = None,
-                corrected: set[int] | frozenset[int] = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
+                corrected: set[int] | frozenset[int] = frozenset(),
+                question_stages: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Unit tags and comment tags for embedded units.
 
     `units` needs unit_id, comment_id, question, touchpoint_column, nps, rating. A comment's stage and
@@ -315,10 +317,11 @@ def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: Own
     given = units["touchpoint_column"].map(touchpoint_map) if len(units) else pd.Series(dtype=object)
 
     def override(decided: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
-        # A touchpoint column in the export wins over inference.
+        # A touchpoint column in the export (or a question the owner tied to a stage) wins over inference.
         known = values.notna().to_numpy()
         decided.loc[known, "key"] = values[known].to_numpy()
         decided.loc[known, "score"] = 1.0
+        decided.loc[known, "margin"] = 1.0
         return decided
 
     stage_u = decide(stage_p, anchors.stage_keys, settings.abstain_share)
@@ -342,6 +345,9 @@ def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: Own
     stage_c = decide(learn(mean(stage_p), xc, questions_c, anchors.stage_keys,
                            anchors.stage_groups, owner, owner.stage, settings), anchors.stage_keys,
                      settings.abstain_share, uncorrected)
+    hints = {q: s for q, s in (question_stages or {}).items() if s in anchors.stage_keys}
+    if hints:
+        stage_c = override(stage_c, pd.Series(questions_c, dtype=object).map(hints))
     first_given = given.iloc[first].reset_index(drop=True) if len(units) else given
     touch_c = override(decide(learn(mean(touch_p), xc, questions_c, anchors.touchpoint_keys,
                                     anchors.touchpoint_groups, owner, owner.touchpoint, settings),
@@ -466,7 +472,7 @@ def ensure_taxonomy(con, preset: str | None = None) -> tuple[int, Taxonomy]:
     if current and (preset is None or current[1] == preset):
         version, _, data = current
         return version, Taxonomy.from_json(data)
-    taxonomy = load_preset(preset or "default")
+    taxonomy = switch_preset(Taxonomy.from_json(current[2]) if current else None, preset or "default")
     version = store.save_taxonomy(con, taxonomy.key, taxonomy.to_json())
     return version, taxonomy
 
@@ -515,7 +521,8 @@ def tag_database(con, embedder: Embedder, preset: str | None = None, settings: S
     human = store.human_tags(con)
     owner = owner_labels(human, units, x)
     unit_tags, comment_tags = tag_vectors(x, units, anchors, owner, touchpoint_map, settings,
-                                          corrected=set(human["comment_id"].astype(int)))
+                                          corrected=set(human["comment_id"].astype(int)),
+                                          question_stages=taxonomy.question_stages)
     store.save_tags(con, unit_tags.assign(model_id=embedder.model_id),
                     comment_tags.assign(model_id=embedder.model_id), version)
     share = float((comment_tags["stage"] == UNCLASSIFIED).mean()) if len(comment_tags) else 0.0

@@ -42,6 +42,10 @@ class Taxonomy:
     touchpoints: list[Category]
     description: dict[str, str] = field(default_factory=dict)
     version: int = 1
+    # Survey question → stage, set by the owner where a question's answers all belong to one stage
+    # ("What would you recommend?" → loyalty). Those comments take that stage; their sentences keep
+    # their own, so a comment's `stages` still shows what else it talks about.
+    question_stages: dict[str, str] = field(default_factory=dict)
 
     def stage_keys(self) -> list[str]:
         return [c.key for c in self.stages]
@@ -63,7 +67,8 @@ class Taxonomy:
         return cls(key=data["key"], label=data["label"], description=data.get("description", {}),
                    version=int(data.get("version", 1)),
                    stages=[Category(**_category(c)) for c in data["stages"]],
-                   touchpoints=[Category(**_category(c)) for c in data["touchpoints"]])
+                   touchpoints=[Category(**_category(c)) for c in data["touchpoints"]],
+                   question_stages=dict(data.get("question_stages", {})))
 
     @classmethod
     def from_json(cls, text: str) -> "Taxonomy":
@@ -91,6 +96,16 @@ def load_preset(key: str) -> Taxonomy:
         raise KeyError(f"unknown preset '{key}': choose one of {', '.join(PRESET_KEYS)}")
     text = resources.files("journey.presets").joinpath(f"{key}.json").read_text(encoding="utf-8")
     return Taxonomy.from_json(text)
+
+
+def switch_preset(current: Taxonomy | None, key: str) -> Taxonomy:
+    """Preset `key`, keeping the owner's question → stage settings (they describe the survey, not the
+    trade) where the preset has those stages."""
+    preset = load_preset(key)
+    if current is not None:
+        keys = set(preset.stage_keys())
+        preset.question_stages = {q: s for q, s in current.question_stages.items() if s in keys}
+    return preset
 
 
 def preset_labels(lang: str) -> dict[str, str]:

@@ -56,6 +56,18 @@ def test_a_comment_carries_every_stage_of_its_units():
     assert comments.loc[0, "stages"] == "awareness|usage"
 
 
+def test_a_question_tied_to_a_stage_sets_its_comments_stage_and_keeps_their_sentences():
+    x = np.vstack([axis(2), axis(2), axis(0)])  # two usage-like answers, one awareness-like
+    units = toy_units(3, question=["What would you recommend?", "Anything else?", "What would you recommend?"])
+    units_out, comments = tag_vectors(x, units, toy_anchors(), OwnerLabels.empty(8), {}, Settings(abstain_share=0),
+                                      question_stages={"What would you recommend?": "purchase",
+                                                       "Unknown question": "not-a-stage"})
+    assert comments["stage"].tolist() == ["purchase", "usage", "purchase"]
+    assert comments["stage_margin"].iloc[[0, 2]].tolist() == [1.0, 1.0]
+    assert units_out["stage"].tolist() == ["usage", "usage", "awareness"]
+    assert comments["stages"].tolist() == ["purchase|usage", "usage", "awareness|purchase"]
+
+
 def test_touchpoint_column_wins_over_inference():
     x = np.vstack([axis(3), axis(3)])
     units = toy_units(2, touchpoint_column=["店舗", None])

@@ -45,3 +45,17 @@ def test_edit_table_round_trip_changes_only_what_was_edited():
 def test_sentiment_phrases_are_bilingual():
     phrases = sentiment_phrases()
     assert any("満足" in p for p in phrases["positive"]) and any("disappointed" in p for p in phrases["negative"])
+
+
+def test_question_stages_survive_json_edits_and_a_preset_switch():
+    from journey.taxonomy import Taxonomy, switch_preset
+
+    taxonomy = load_preset("hotel")
+    taxonomy.question_stages = {"推奨項目": "loyalty", "当店を知ったきっかけ": "awareness"}
+    again = Taxonomy.from_json(taxonomy.to_json())
+    assert again.question_stages == taxonomy.question_stages
+    assert from_table(again, "stages", to_table(again, "stages")).question_stages == taxonomy.question_stages
+    assert switch_preset(again, "restaurant").question_stages == taxonomy.question_stages
+    # The 5-stage preset has no "loyalty": that setting cannot carry over.
+    assert "推奨項目" not in switch_preset(again, "five_stage").question_stages
+    assert load_preset("default").question_stages == {}  # presets and older versions have none

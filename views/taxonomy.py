@@ -2,9 +2,13 @@
 
 import streamlit as st
 
+import hashlib
+
 from journey import store
-from journey.taxonomy import PRESET_KEYS, Taxonomy, from_table, load_preset, preset_labels, to_table
+from journey.taxonomy import PRESET_KEYS, Taxonomy, from_table, load_preset, preset_labels, switch_preset, to_table
 from journey.ui import require_editor, page_setup
+
+MAX_QUESTIONS = 40  # a survey rarely has more free-text questions; the rest keep their setting
 
 page = page_setup()
 require_editor(page)
@@ -13,6 +17,7 @@ st.caption(page.t("taxonomy.intro"))
 
 with page.db() as con:
     active = store.active_taxonomy(con)
+    questions = store.question_counts(con)
 if active:
     version, _, data = active
     taxonomy = Taxonomy.from_json(data)
@@ -25,7 +30,7 @@ choice = st.selectbox(page.t("taxonomy.preset"), PRESET_KEYS, index=PRESET_KEYS.
                       if taxonomy.key in PRESET_KEYS else 0, format_func=labels.get, key="preset")
 if st.button(page.t("taxonomy.use_preset"), key="use-preset"):
     with page.db() as con:
-        new_version = store.save_taxonomy(con, choice, load_preset(choice).to_json())
+        new_version = store.save_taxonomy(con, choice, switch_preset(taxonomy, choice).to_json())
     st.success(page.t("taxonomy.saved", version=new_version))
     st.rerun()
 
@@ -37,15 +42,32 @@ columns = {
     "examples_ja": st.column_config.TextColumn("例文 (ja)", width="large"),
     "examples_en": st.column_config.TextColumn("Examples (en)", width="large"),
 }
-tabs = st.tabs([page.t("taxonomy.stages"), page.t("taxonomy.touchpoints")])
+tabs = st.tabs([page.t("taxonomy.stages"), page.t("taxonomy.touchpoints"), page.t("taxonomy.questions")])
 edited = {}
 for tab, kind in zip(tabs, ["stages", "touchpoints"]):
     with tab:
         edited[kind] = st.data_editor(to_table(taxonomy, kind), key=f"edit-{kind}", hide_index=True,
                                       width="stretch", column_config=columns, num_rows="fixed")
+with tabs[2]:
+    st.caption(page.t("taxonomy.questions_help"))
+    if questions.empty:
+        st.info(page.t("taxonomy.questions_none"))
+    stage_options = [""] + taxonomy.stage_keys()
+    hints = {}
+    for question, count in zip(questions["question"].head(MAX_QUESTIONS), questions["comments"]):
+        current = taxonomy.question_stages.get(question, "")
+        hints[question] = st.selectbox(
+            page.t("taxonomy.question_label", question=question, n=count), stage_options,
+            index=stage_options.index(current) if current in stage_options else 0,
+            format_func=lambda k: taxonomy.stage_label(k, page.lang) if k else page.t("taxonomy.question_auto"),
+            key="question-stage-" + hashlib.sha1(question.encode()).hexdigest()[:12])
+    if len(questions) > MAX_QUESTIONS:
+        st.caption(page.t("taxonomy.questions_more", n=len(questions) - MAX_QUESTIONS))
 
 if st.button(page.t("taxonomy.save"), type="primary", key="save-taxonomy"):
     updated = from_table(from_table(taxonomy, "stages", edited["stages"]), "touchpoints", edited["touchpoints"])
+    # Questions beyond the list keep their setting; a question set back to "from the text" loses it.
+    updated.question_stages = {q: s for q, s in {**taxonomy.question_stages, **hints}.items() if s}
     with page.db() as con:
         new_version = store.save_taxonomy(con, updated.key, updated.to_json())
     st.success(page.t("taxonomy.saved", version=new_version))

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from journey import store
 from journey.cli import main as cli
+from journey.taxonomy import Taxonomy
 from tests.conftest import FIXTURES, ROOT
 
 APP = str(ROOT / "app.py")
@@ -144,6 +145,26 @@ def test_taxonomy_page_switches_preset_and_saves_a_version(tagged_db):
     with store.Database(tagged_db).connect() as con:
         version, preset, _ = store.active_taxonomy(con)
     assert (version, preset) == (2, "hotel")
+
+
+def test_taxonomy_page_ties_a_question_to_a_stage(tagged_db):
+    from journey import tagging
+    from journey.embed import HashingEmbedder
+
+    at = open_app("views/taxonomy.py")
+    with store.Database(tagged_db).connect() as con:
+        question = store.question_counts(con)["question"].iloc[0]
+    box = next(s for s in at.selectbox if s.label.startswith(question))
+    assert box.value == ""  # decided from the text until the owner picks a stage
+    box.set_value("loyalty").run()
+    at.button(key="save-taxonomy").click().run()
+    assert not at.exception, at.exception
+    with store.Database(tagged_db).connect() as con:
+        assert Taxonomy.from_json(store.active_taxonomy(con)[2]).question_stages == {question: "loyalty"}
+        tagging.tag_database(con, HashingEmbedder())
+        stages = con.execute("""SELECT DISTINCT t.stage FROM comment_tags t JOIN comments c ON c.id = t.comment_id
+                                WHERE c.question = ?""", [question]).fetchall()
+    assert stages == [("loyalty",)]
 
 
 DASHBOARDS = ["views/journey_map.py", "views/stage.py", "views/trends.py", "views/overview.py"]
