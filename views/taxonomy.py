@@ -1,8 +1,8 @@
 """Taxonomy (分類の設定): pick an industry preset, edit stages and touchpoints; each save is a version."""
 
-import streamlit as st
-
 import hashlib
+
+import streamlit as st
 
 from journey import store
 from journey.taxonomy import PRESET_KEYS, Taxonomy, from_table, load_preset, preset_labels, switch_preset, to_table
