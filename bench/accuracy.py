@@ -26,7 +26,6 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench" / "labels"))
 
 from journey import store  # noqa: E402
 from journey.embed import embed_cached, get_embedder  # noqa: E402
@@ -36,7 +35,7 @@ from journey.tagging import (OwnerLabels, Settings, build_anchors, comment_vecto
 from journey.taxonomy import UNCLASSIFIED, load_preset  # noqa: E402
 from journey.text import mask_pii, split_units  # noqa: E402
 
-import realdata  # noqa: E402
+from journey.training import realdata  # noqa: E402
 
 LABELS = ROOT / "bench" / "labels" / "real_eval.csv"
 CACHE = ROOT / "bench" / ".cache" / "embeddings.duckdb"

@@ -15,7 +15,8 @@ import re
 import sys
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from realdata import CLOTHING_FILE_NAME, clothing_rows, fukui_cells, sha1_12  # noqa: E402
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+from journey.training.realdata import CLOTHING_FILE_NAME, clothing_rows, fukui_cells, sha1_12  # noqa: E402
 
 SEED = 20261122
 N_FUKUI = 170

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from realdata import CLOTHING_FILE_NAME, FUKUI_MONTHS, FUKUI_TEXT_COLUMNS, clothing_rows, fukui_rows, sha1_12  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from journey.training.realdata import CLOTHING_FILE_NAME, FUKUI_MONTHS, FUKUI_TEXT_COLUMNS, clothing_rows, fukui_rows, sha1_12  # noqa: E402
 
 STAGES = ["awareness", "interest", "consideration", "purchase", "usage", "support", "loyalty", "unclear"]
 TOUCHPOINTS = ["web", "app", "sns", "ads_media", "review_sites", "word_of_mouth", "store_facility", "staff",
