@@ -27,9 +27,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from journey import store  # noqa: E402
 from journey.embed import embed_cached, get_embedder  # noqa: E402
 from journey.ingest.scales import to_numbers  # noqa: E402
+from journey.store import connection  # noqa: E402
 from journey.tagging import (OwnerLabels, Settings, build_anchors, comment_vectors, prototype_probs,  # noqa: E402
                              tag_vectors)
 from journey.taxonomy import UNCLASSIFIED, load_preset  # noqa: E402
@@ -224,7 +224,7 @@ def main() -> None:
     embedder = get_embedder(args.embedder)
     settings = Settings(abstain_share=args.abstain)
     CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with store.Database(CACHE).connect() as con:
+    with connection.Database(CACHE).connect() as con:
         embed = lambda texts: embed_cached(con, embedder, texts)  # noqa: E731
         units_all = units_of(frame)
         x_units_all = embed(units_all["text"].tolist())

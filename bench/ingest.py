@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from journey import store  # noqa: E402
 from journey.ingest import build_batch, read_export, suggest_mapping  # noqa: E402
+from journey.store import connection, imports  # noqa: E402
 
 FUKUI = ROOT.parent / "shared" / "real-data" / "fukui_tourism_survey_ja"
 GOAL_S = 10.0
@@ -63,8 +63,8 @@ def main() -> None:
     t2 = time.perf_counter()
     batch = build_batch(table, roles)
     t3 = time.perf_counter()
-    with store.Database(db).connect() as con:
-        saved = store.save_import(con, batch)
+    with connection.Database(db).connect() as con:
+        saved = imports.save_import(con, batch)
     t4 = time.perf_counter()
 
     total = t4 - t0

@@ -24,9 +24,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from ingest import make_export  # noqa: E402  (bench/ingest.py)
 
-from journey import metrics, store, tagging, themes  # noqa: E402
+from journey import metrics, tagging, themes  # noqa: E402
 from journey.filters import Filters  # noqa: E402
 from journey.ingest import import_file  # noqa: E402
+from journey.store import connection, dashboard, embeddings, overview, tags  # noqa: E402
 from journey.tagging import Anchors, OwnerLabels  # noqa: E402
 from journey.taxonomy import load_preset  # noqa: E402
 
@@ -40,19 +41,19 @@ def build(comments: int, folder: Path) -> Path:
     import_file(export, db)
     taxonomy = load_preset("hotel")
     rng = np.random.default_rng(0)
-    with store.Database(db).connect() as con:
+    with connection.Database(db).connect() as con:
         tagging.ensure_units(con)
-        store.save_taxonomy(con, taxonomy.key, taxonomy.to_json())
-        units = store.units_for_tagging(con)
+        tags.save_taxonomy(con, taxonomy.key, taxonomy.to_json())
+        units = tags.units_for_tagging(con)
         x = rng.normal(size=(len(units), DIM)).astype(np.float32)
         x /= np.linalg.norm(x, axis=1, keepdims=True)
-        store.save_embeddings(con, MODEL, units.merge(con.execute("SELECT id AS unit_id, text_hash FROM units")
-                                                      .fetchdf(), on="unit_id")["text_hash"].tolist(), x)
+        embeddings.save_embeddings(con, MODEL, units.merge(con.execute("SELECT id AS unit_id, text_hash FROM units")
+                                                           .fetchdf(), on="unit_id")["text_hash"].tolist(), x)
         group = lambda: rng.normal(size=(4, DIM)).astype(np.float32)  # noqa: E731
         anchors = Anchors(taxonomy.stage_keys(), [group() for _ in taxonomy.stages], taxonomy.touchpoint_keys(),
                           [group() for _ in taxonomy.touchpoints], group(), group())
         unit_tags, comment_tags = tagging.tag_vectors(x, units, anchors, OwnerLabels.empty(DIM), {})
-        store.save_tags(con, unit_tags.assign(model_id=MODEL), comment_tags.assign(model_id=MODEL), 1)
+        tags.save_tags(con, unit_tags.assign(model_id=MODEL), comment_tags.assign(model_id=MODEL), 1)
     return db
 
 
@@ -70,17 +71,17 @@ def main() -> None:
     stages, touchpoints = taxonomy.stage_keys(), taxonomy.touchpoint_keys()
     for target in args.comments:
         db = build(target, Path(tempfile.mkdtemp()))
-        with store.Database(db).connect() as con:
-            n = store.counts(con)["comments"]
-            window = store.data_window(con)
+        with connection.Database(db).connect() as con:
+            n = overview.counts(con)["comments"]
+            window = dashboard.data_window(con)
             everything = Filters()
             last_month = Filters(start=window.last - timedelta(days=29), end=window.last)
 
             def journey_map(f: Filters = everything) -> None:
-                comments, responses = store.comment_facts(con, f), store.response_facts(con, f)
+                comments, responses = dashboard.comment_facts(con, f), dashboard.response_facts(con, f)
                 prev = f.previous()
                 if prev:
-                    pc, pr = store.comment_facts(con, prev), store.response_facts(con, prev)
+                    pc, pr = dashboard.comment_facts(con, prev), dashboard.response_facts(con, prev)
                     metrics.kpis(pc, pr)
                     metrics.stage_curve(pc, stages)
                 metrics.kpis(comments, responses)
@@ -90,21 +91,22 @@ def main() -> None:
                 metrics.nps_impact(comments, responses, "touchpoint", touchpoints)
 
             def stage_page() -> None:
-                comments = store.comment_facts(con, everything)
+                comments = dashboard.comment_facts(con, everything)
                 metrics.explode_stages(comments)
                 themes.themes_for_stage(con, everything, "usage", "negative")
                 themes.themes_for_stage(con, everything, "usage", "positive")
 
             def trends_page() -> None:
-                comments, responses = store.comment_facts(con, everything), store.response_facts(con, everything)
+                comments = dashboard.comment_facts(con, everything)
+                responses = dashboard.response_facts(con, everything)
                 metrics.series(comments, "W", "stage", stages)
                 metrics.before_after(comments, responses, window.first + (window.last - window.first) / 2, stages)
 
             def overview_page() -> None:
-                store.counts(con)
-                metrics.nps(store.scores_frame(con).query("scale == 'nps_0_10'")["value"])
-                store.monthly_volume(con)
-                store.latest_comments(con)
+                overview.counts(con)
+                metrics.nps(overview.scores_frame(con).query("scale == 'nps_0_10'")["value"])
+                overview.monthly_volume(con)
+                overview.latest_comments(con)
 
             for page in (journey_map, stage_page, trends_page, overview_page):
                 page()  # warm imports and Sudachi once, as in a running app

@@ -23,9 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from journey import store, tagging  # noqa: E402
+from journey import tagging  # noqa: E402
 from journey.embed import get_embedder  # noqa: E402
 from journey.ingest import import_file  # noqa: E402
+from journey.store import connection  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "real-data"
 
@@ -38,14 +39,14 @@ def build(db: Path, units: int) -> int:
     for path in [REAL / "womens_ecommerce_clothing_reviews_en" / "womens_clothing_ecommerce_reviews.csv",
                  *sorted((REAL / "fukui_tourism_survey_ja").glob("2026*.csv"))]:
         import_file(path, db)
-    with store.Database(db).connect() as con:
+    with connection.Database(db).connect() as con:
         tagging.ensure_units(con)
-        cutoff = store.scalar(con, """SELECT max(comment_id) FROM (SELECT comment_id, sum(count(*)) OVER
+        cutoff = connection.scalar(con, """SELECT max(comment_id) FROM (SELECT comment_id, sum(count(*)) OVER
                                       (ORDER BY comment_id) AS total FROM units GROUP BY comment_id)
                                       WHERE total <= ?""", [units])
         con.execute("DELETE FROM units WHERE comment_id > ?", [cutoff])
         con.execute("DELETE FROM comments WHERE id > ?", [cutoff])
-        return int(store.scalar(con, "SELECT count(*) FROM units"))
+        return int(connection.scalar(con, "SELECT count(*) FROM units"))
 
 
 def retag(con, embedder, runs: int = 3) -> tuple[float, tagging.TagSummary]:
@@ -67,8 +68,8 @@ def main() -> None:
     args = parser.parse_args()
     embedder = get_embedder(args.embedder)
     if args.retag:
-        with store.Database(args.retag).connect() as con:
-            n = int(store.scalar(con, "SELECT count(*) FROM units"))
+        with connection.Database(args.retag).connect() as con:
+            n = int(connection.scalar(con, "SELECT count(*) FROM units"))
             tagging.tag_database(con, embedder)  # warm: imports, first-call set-up
             seconds, again = retag(con, embedder)
         print(f"{n:,} units, {args.embedder} ({embedder.model_id}), 2-core machine")
@@ -79,7 +80,7 @@ def main() -> None:
     db = args.keep or Path(tempfile.mkdtemp()) / "bench.duckdb"
     n = build(db, args.units)
     base = peak_mb()
-    with store.Database(db).connect() as con:
+    with connection.Database(db).connect() as con:
         t0 = time.perf_counter()
         first = tagging.tag_database(con, embedder, preset="retail")
         t1 = time.perf_counter()

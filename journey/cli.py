@@ -9,10 +9,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from journey import exporting, store
+from journey import exporting
 from journey.config import DEMO_DIR, load_settings
 from journey.errors import JourneyError
 from journey.ingest import import_file
+from journey.store import connection, dashboard
 from journey.taxonomy import PRESET_KEYS
 
 
@@ -108,8 +109,8 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    with store.Database(_db(args)).connect() as con:
-        frame = store.export_comments(con)
+    with connection.Database(_db(args)).connect() as con:
+        frame = dashboard.export_comments(con)
     if args.out.suffix.lower() == ".parquet":
         exporting.write_parquet(frame, args.out)
     else:
@@ -121,8 +122,8 @@ def _export(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from journey.report import build_pack, default_period
 
-    with store.Database(_db(args)).connect() as con:
-        if store.scalar(con, "SELECT count(*) FROM responses") == 0:
+    with connection.Database(_db(args)).connect() as con:
+        if connection.scalar(con, "SELECT count(*) FROM responses") == 0:
             print("error: the database has no responses; import exports first (python -m journey ingest FILE)",
                   file=sys.stderr)
             return 1
@@ -170,7 +171,7 @@ def _tag(args: argparse.Namespace) -> int:
                   file=sys.stderr, flush=True)
 
     embedder = get_embedder(args.embedder)
-    with store.Database(_db(args)).connect() as con:
+    with connection.Database(_db(args)).connect() as con:
         summary = tag_database(con, embedder, preset=args.preset, progress=progress)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False))
@@ -184,8 +185,8 @@ def _tag(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     if args.if_empty:
-        with store.Database(_db(args)).connect() as con:
-            if store.scalar(con, "SELECT count(*) FROM imports"):
+        with connection.Database(_db(args)).connect() as con:
+            if connection.scalar(con, "SELECT count(*) FROM imports"):
                 return 0
     files = sorted(p for p in DEMO_DIR.iterdir() if p.suffix.lower() in {".csv", ".tsv", ".xlsx"})
     args.files, args.map, args.no_mask = files, [], False

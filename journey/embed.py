@@ -133,11 +133,11 @@ def embed_cached(con, embedder: Embedder, texts: Sequence[str],
 
     `hashes` (text_hash of each text) may be passed when already known, e.g. stored with the units.
     """
-    from journey import store
+    from journey.store import embeddings
 
     if hashes is None:
         hashes = [text_hash(t) for t in texts]
-    found, matrix = store.load_embeddings(con, embedder.model_id, hashes)
+    found, matrix = embeddings.load_embeddings(con, embedder.model_id, hashes)
     out = np.empty((len(texts), matrix.shape[1] if len(found) else embedder.dim), np.float32)
     if len(found):
         out[found] = matrix
@@ -149,7 +149,7 @@ def embed_cached(con, embedder: Embedder, texts: Sequence[str],
     for start in range(0, len(pending), chunk):
         part = pending[start:start + chunk]
         vectors = embedder.embed([texts[rows[0]] for _, rows in part]).astype(np.float32)
-        store.save_embeddings(con, embedder.model_id, [h for h, _ in part], vectors)
+        embeddings.save_embeddings(con, embedder.model_id, [h for h, _ in part], vectors)
         for (_, rows), vector in zip(part, vectors):
             out[rows] = vector
         if progress:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from journey import charts, exporting, metrics, store, themes
+from journey import charts, exporting, metrics, themes
 from journey.filters import Filters
 from journey.i18n import t
+from journey.store import dashboard, tags
 from journey.taxonomy import Taxonomy, load_preset
 
 KPI_FORMATS = {"responses": "{:,.0f}", "comments": "{:,.0f}", "nps": "{:+.0f}", "csat": "{:.0f}%",
@@ -53,7 +54,7 @@ class _Section:
 
 def default_period(con, days: int = 7) -> tuple[date, date]:
     """The last `days` days that have data."""
-    window = store.data_window(con)
+    window = dashboard.data_window(con)
     end = window.last or date.today()
     return end - timedelta(days=days - 1), end
 
@@ -64,15 +65,16 @@ def build_pack(con, since: date | None = None, until: date | None = None, lang: 
     if since is None or until is None:
         default_since, default_until = default_period(con)
         since, until = since or default_since, until or default_until
-    active = store.active_taxonomy(con)
+    active = tags.active_taxonomy(con)
     taxonomy = taxonomy or (Taxonomy.from_json(active[2]) if active else load_preset("default"))
     stage_keys, touch_keys = taxonomy.stage_keys(), taxonomy.touchpoint_keys()
     stage_labels = {k: taxonomy.stage_label(k, lang) for k in stage_keys + ["unclassified"]}
     touch_labels = {k: taxonomy.touchpoint_label(k, lang) for k in touch_keys + ["unclassified"]}
     now_filters = Filters(start=since, end=until)
     before_filters = now_filters.previous()
-    comments, responses = store.comment_facts(con, now_filters), store.response_facts(con, now_filters)
-    old_comments, old_responses = store.comment_facts(con, before_filters), store.response_facts(con, before_filters)
+    comments, responses = dashboard.comment_facts(con, now_filters), dashboard.response_facts(con, now_filters)
+    old_comments = dashboard.comment_facts(con, before_filters)
+    old_responses = dashboard.response_facts(con, before_filters)
     period = f"{since:%Y-%m-%d} – {until:%Y-%m-%d}"
     footer = f"{t('report.period', lang)}: {period}"
 

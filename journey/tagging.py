@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from journey import store
 from journey.embed import Embedder, embed_cached
+from journey.embed import text_hash
+from journey.store import connection, embeddings, tags
 from journey.taxonomy import UNCLASSIFIED, Taxonomy, sentiment_phrases, switch_preset
 from journey.text import split_units
-from journey.embed import text_hash
 
 SENTIMENTS = ("positive", "neutral", "negative")
 TOP_K = 3
@@ -468,27 +468,27 @@ class TagSummary:
 def ensure_taxonomy(con, preset: str | None = None) -> tuple[int, Taxonomy]:
     """The active taxonomy (creating version 1 from `preset` or 'default'); a different preset asked
     for explicitly becomes a new version."""
-    current = store.active_taxonomy(con)
+    current = tags.active_taxonomy(con)
     if current and (preset is None or current[1] == preset):
         version, _, data = current
         return version, Taxonomy.from_json(data)
     taxonomy = switch_preset(Taxonomy.from_json(current[2]) if current else None, preset or "default")
-    version = store.save_taxonomy(con, taxonomy.key, taxonomy.to_json())
+    version = tags.save_taxonomy(con, taxonomy.key, taxonomy.to_json())
     return version, taxonomy
 
 
 def ensure_units(con) -> int:
     """Split every comment that has no units yet; returns the number of new units."""
-    comments = store.comments_without_units(con)
+    comments = embeddings.comments_without_units(con)
     rows = []
     for comment_id, text in zip(comments["id"], comments["masked_text"]):
         for seq, unit in enumerate(split_units(text)):
             rows.append((int(comment_id), seq, unit, text_hash(unit)))
-    return store.save_units(con, pd.DataFrame(rows, columns=["comment_id", "seq", "text", "text_hash"]))
+    return embeddings.save_units(con, pd.DataFrame(rows, columns=["comment_id", "seq", "text", "text_hash"]))
 
 
 def owner_labels(human: pd.DataFrame, units: pd.DataFrame, x: np.ndarray) -> OwnerLabels:
-    """The owner's comment corrections (store.human_tags) with their comments' vectors."""
+    """The owner's comment corrections (tags.human_tags) with their comments' vectors."""
     human = human[human["comment_id"].isin(units["comment_id"])]
     if human.empty:
         return OwnerLabels.empty(x.shape[1] if x.ndim == 2 else 0)
@@ -509,22 +509,23 @@ def tag_database(con, embedder: Embedder, preset: str | None = None, settings: S
     started = time.perf_counter()
     version, taxonomy = ensure_taxonomy(con, preset)
     new_units = ensure_units(con)
-    units = store.units_for_tagging(con)
-    before = store.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id])
+    units = tags.units_for_tagging(con)
+    before = connection.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id])
     embed = lambda texts: embed_cached(con, embedder, texts)  # noqa: E731
     anchors = build_anchors(embed, taxonomy)
     x = embed_cached(con, embedder, units["text"].tolist(), hashes=units["text_hash"].tolist(),
                      progress=lambda done, total: report(done, total, "embedding"))
-    embedded = store.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id]) - before
+    embedded = connection.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?",
+                                 [embedder.model_id]) - before
     report(len(units), len(units), "tagging")
     touchpoint_map = map_touchpoint_values(units["touchpoint_column"].dropna().unique().tolist(), embed, anchors)
-    human = store.human_tags(con)
+    human = tags.human_tags(con)
     owner = owner_labels(human, units, x)
     unit_tags, comment_tags = tag_vectors(x, units, anchors, owner, touchpoint_map, settings,
                                           corrected=set(human["comment_id"].astype(int)),
                                           question_stages=taxonomy.question_stages)
-    store.save_tags(con, unit_tags.assign(model_id=embedder.model_id),
-                    comment_tags.assign(model_id=embedder.model_id), version)
+    tags.save_tags(con, unit_tags.assign(model_id=embedder.model_id),
+                   comment_tags.assign(model_id=embedder.model_id), version)
     share = float((comment_tags["stage"] == UNCLASSIFIED).mean()) if len(comment_tags) else 0.0
     return TagSummary(len(units), new_units, int(embedded), time.perf_counter() - started, share, version,
                       embedder.model_id)
@@ -536,7 +537,7 @@ def tag_database(con, embedder: Embedder, preset: str | None = None, settings: S
 
 def cached_comment_vectors(con, model_id: str, comment_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """(comment ids found, their vectors) from cached unit embeddings; no model needed."""
-    ids, x = store.unit_vectors(con, model_id, comment_ids)
+    ids, x = embeddings.unit_vectors(con, model_id, comment_ids)
     if len(ids) == 0:
         return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
     order = pd.unique(ids)
@@ -558,7 +559,7 @@ class OwnerAccuracy:
 
 def owner_accuracy(con, min_per_class: int = 3) -> OwnerAccuracy:
     """Estimated stage accuracy from cross-validation on the owner's corrections (None until enough)."""
-    human = store.human_tags(con)
+    human = tags.human_tags(con)
     human = human[human["stage"].notna() & (human["stage"] != UNCLASSIFIED)]
     model_id = active_model_id(con)
     if human.empty or model_id is None:
@@ -585,8 +586,8 @@ def owner_accuracy(con, min_per_class: int = 3) -> OwnerAccuracy:
 def review_queue(con, limit: int = 10, max_comments: int = 20000) -> pd.DataFrame:
     """Comments to ask the owner about first: the least certain ones, spread over the large groups of
     similar comments (k-means on comment vectors), skipping comments already corrected."""
-    tags = store.comment_tags(con)
-    pending = tags[~tags["corrected"] & tags["stage"].notna()]
+    tagged = tags.comment_tags(con)
+    pending = tagged[~tagged["corrected"] & tagged["stage"].notna()]
     model_id = active_model_id(con)
     if pending.empty or model_id is None:
         return pending.head(0)

@@ -139,9 +139,9 @@ def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: i
 
 def themes_for_stage(con, filters, stage: str, sentiment: str = "negative", max_themes: int = 8) -> list[Theme]:
     """Pain-point (negative) or delight (positive) themes among the filtered comments of one stage."""
-    from journey import store
+    from journey.store import dashboard
 
-    units = store.theme_units(con, filters, stage, sentiment)
+    units = dashboard.theme_units(con, filters, stage, sentiment)
     if units.empty:
         return []
     x = np.frombuffer(b"".join(units["vector"]), dtype=np.float32).reshape(len(units), -1)

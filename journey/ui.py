@@ -12,13 +12,14 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from journey import auth, exporting, store
+from journey import auth, exporting
 from journey.config import Settings, load_settings
-from journey.i18n import LANGS, pick_lang, t
 from journey.embed import Embedder, get_embedder
 from journey.filters import Filters
-from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset
+from journey.i18n import LANGS, pick_lang, t
 from journey.ingest import RawTable, read_export
+from journey.store import connection, dashboard, tags
+from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Page:
 
     @contextmanager
     def db(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with store.Database(self.settings.db_path).connect() as con:
+        with connection.Database(self.settings.db_path).connect() as con:
             yield con
 
 
@@ -74,7 +75,7 @@ def read_upload(data: bytes, name: str, max_bytes: int) -> RawTable:
 def has_data(page: Page) -> bool:
     """True when at least one import exists."""
     with page.db() as con:
-        return bool(store.scalar(con, "SELECT count(*) FROM imports"))
+        return bool(connection.scalar(con, "SELECT count(*) FROM imports"))
 
 
 def empty_state(page: Page) -> None:
@@ -87,7 +88,7 @@ def empty_state(page: Page) -> None:
 def active_taxonomy(page: Page) -> Taxonomy:
     """The taxonomy the tags were made with (the default preset before any tagging)."""
     with page.db() as con:
-        active = store.active_taxonomy(con)
+        active = tags.active_taxonomy(con)
     return Taxonomy.from_json(active[2]) if active else load_preset("default")
 
 
@@ -151,8 +152,8 @@ FILTER_KEYS = ["dates", "source", "question", "seg", "segv", "stage", "touchpoin
 def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
     """The shared filters in the sidebar; their keys go into the URL so a copied link opens the same view."""
     with page.db() as con:
-        window = store.data_window(con)
-        options = store.filter_options(con)
+        window = dashboard.data_window(con)
+        options = dashboard.filter_options(con)
     stage_labels, touch_labels = labels_for(taxonomy, page.lang)
     sentiments = ["positive", "neutral", "negative"]
     seed_from_url("dates", "dates")
@@ -194,9 +195,9 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
 @st.cache_data(max_entries=64, show_spinner=False)
 def facts(db_path: str, version: tuple, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(comments, responses) matching the filters; cached per data version, so edits show at once."""
-    with store.Database(Path(db_path)).connect() as con:
-        comments = store.comment_facts(con, filters)
-        responses = store.response_facts(con, filters)
+    with connection.Database(Path(db_path)).connect() as con:
+        comments = dashboard.comment_facts(con, filters)
+        responses = dashboard.response_facts(con, filters)
     if filters.has_comment_filters():
         responses = responses[responses["response_id"].isin(comments["response_id"])]
     return comments, responses
@@ -204,7 +205,7 @@ def facts(db_path: str, version: tuple, filters: Filters) -> tuple[pd.DataFrame,
 
 def load_facts(page: Page, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     with page.db() as con:
-        version = store.data_version(con)
+        version = dashboard.data_version(con)
     return facts(str(page.settings.db_path), version, filters)
 
 
@@ -212,7 +213,7 @@ def load_facts(page: Page, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame
 def comment_dialog(page: Page, comment_id: int) -> None:
     """A comment in full with its scores, date, source and tags."""
     with page.db() as con:
-        detail = store.comment_detail(con, comment_id)
+        detail = dashboard.comment_detail(con, comment_id)
     if detail is None:
         st.warning(page.t("verbatims.gone"))
         return
@@ -229,7 +230,7 @@ def verbatims(page: Page, comments: pd.DataFrame, key: str, limit: int = 200) ->
     stage_labels, touch_labels = labels_for(active_taxonomy(page), page.lang)
     shown = comments.sort_values("responded_at", ascending=False).head(limit)
     with page.db() as con:
-        texts = store.comment_texts(con, shown["comment_id"].tolist()).set_index("comment_id")["text"]
+        texts = dashboard.comment_texts(con, shown["comment_id"].tolist()).set_index("comment_id")["text"]
     shown = shown.assign(text=shown["comment_id"].map(texts))
     table = pd.DataFrame({
         page.t("col.date"): shown["responded_at"].dt.strftime("%Y-%m-%d"),

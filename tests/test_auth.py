@@ -8,8 +8,9 @@ import subprocess
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from journey import auth, store
+from journey import auth
 from journey.cli import main as cli
+from journey.store import connection, overview
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -96,8 +97,8 @@ def test_editor_pages_refuse_a_viewer_even_when_run_directly(demo, page):
 def test_viewer_cannot_change_data(demo):
     at = sign_in(app_with(PASSWORD_SECRETS), "taro", "viewer password 1")
     at.run()
-    with store.Database(demo).connect() as con:
-        assert store.counts(con)["imports"] == 3
+    with connection.Database(demo).connect() as con:
+        assert overview.counts(con)["imports"] == 3
 
 
 def test_editor_can_import_and_delete(demo):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from journey import store
 from journey.embed import HashingEmbedder, embed_cached, get_embedder, text_hash
+from journey.store import connection
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -29,7 +29,7 @@ def test_hashing_embedder_is_deterministic_and_unit_length():
 
 def test_cache_never_embeds_a_text_twice(db_path):
     e = CountingEmbedder()
-    with store.Database(db_path).connect() as con:
+    with connection.Database(db_path).connect() as con:
         first = embed_cached(con, e, ["a cat", "a dog", "a cat"])
         second = embed_cached(con, e, ["a dog", "a bird"])
     assert e.seen == ["a cat", "a dog", "a bird"]
@@ -37,10 +37,10 @@ def test_cache_never_embeds_a_text_twice(db_path):
 
 
 def test_cache_is_per_model(db_path):
-    with store.Database(db_path).connect() as con:
+    with connection.Database(db_path).connect() as con:
         embed_cached(con, HashingEmbedder(32), ["same text"])
         embed_cached(con, HashingEmbedder(64), ["same text"])
-        assert store.scalar(con, "SELECT count(*) FROM embeddings") == 2
+        assert connection.scalar(con, "SELECT count(*) FROM embeddings") == 2
 
 
 def test_unknown_embedder_name_is_a_clear_error():
@@ -68,7 +68,7 @@ def test_sentence_transformers_backend_loads_the_shipped_model_offline(monkeypat
 def test_cache_returns_vectors_in_the_order_asked_with_known_hashes(db_path):
     e = CountingEmbedder()
     texts = [f"comment {i}" for i in range(50)]
-    with store.Database(db_path).connect() as con:
+    with connection.Database(db_path).connect() as con:
         embed_cached(con, e, texts[::2])
         e.seen.clear()
         hashes = [text_hash(t) for t in texts]

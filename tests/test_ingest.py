@@ -8,11 +8,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from journey import store
 from journey.errors import BadMapping, FileTooLarge, NoDataRows, NoTextColumn, UnreadableFile
 from journey.ingest import apply_overrides, build_batch, import_file, read_export, suggest_mapping
 from journey.ingest.dates import parse_dates
 from journey.ingest.scales import detect_scale, normalise_scores
+from journey.store import connection, overview
 from tests.conftest import FIXTURES
 
 
@@ -24,7 +24,7 @@ def roles_of(name: str) -> dict[str, list[str]]:
 
 
 def stored(db_path, sql: str, params: list | None = None) -> list[tuple]:
-    with store.Database(db_path).connect() as con:
+    with connection.Database(db_path).connect() as con:
         return con.execute(sql, params or []).fetchall()
 
 
@@ -317,8 +317,8 @@ def test_import_is_all_or_nothing_when_it_fails_midway(db_path):
 
 
 def _snapshot(db_path) -> dict:
-    with store.Database(db_path).connect() as con:
-        return store.counts(con)
+    with connection.Database(db_path).connect() as con:
+        return overview.counts(con)
 
 
 def test_bad_file_leaves_the_database_as_it_was(db_path):

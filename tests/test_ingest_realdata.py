@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
-from journey import store
 from journey.ingest import import_file, read_export, suggest_mapping
+from journey.store import connection
 from tests.conftest import CLOTHING, FUKUI, require_real_data
 
 pytestmark = pytest.mark.realdata
@@ -39,12 +39,12 @@ def test_fukui_month_loads_every_record_with_all_text_questions(month, db_path):
     assert result.rows == len(records)
     assert (result.loaded, result.rejected, result.duplicates) == (len(records), 0, 0)
     expected_comments = sum(1 for r in records for q in FUKUI_TEXT_QUESTIONS if r[q].strip())
-    with store.Database(db_path).connect() as con:
-        assert store.scalar(con, "SELECT count(*) FROM comments") == expected_comments
-        assert store.scalar(con, "SELECT count(*) FROM responses WHERE responded_at IS NULL") == 0
-        nps = store.scalar(con, "SELECT count(*) FROM scores WHERE scale = 'nps_0_10'")
+    with connection.Database(db_path).connect() as con:
+        assert connection.scalar(con, "SELECT count(*) FROM comments") == expected_comments
+        assert connection.scalar(con, "SELECT count(*) FROM responses WHERE responded_at IS NULL") == 0
+        nps = connection.scalar(con, "SELECT count(*) FROM scores WHERE scale = 'nps_0_10'")
         assert nps == sum(1 for r in records if r["NPS"].strip())
-        top = store.scalar(con, """SELECT count(*) FROM scores WHERE question = '満足度' AND value = 5""")
+        top = connection.scalar(con, """SELECT count(*) FROM scores WHERE question = '満足度' AND value = 5""")
         assert top == sum(1 for r in records if r["満足度"] == "とても満足")
 
 
@@ -57,8 +57,8 @@ def test_fukui_months_together_have_no_false_duplicates(db_path):
         assert result.duplicates == 0
     again = import_file(FUKUI / MONTHS[0], db_path)
     assert again.loaded == 0 and again.duplicates == again.rows
-    with store.Database(db_path).connect() as con:
-        assert store.scalar(con, "SELECT count(*) FROM responses") == total
+    with connection.Database(db_path).connect() as con:
+        assert connection.scalar(con, "SELECT count(*) FROM responses") == total
 
 
 def test_clothing_reviews_title_text_and_stars(db_path):
@@ -74,12 +74,12 @@ def test_clothing_reviews_title_text_and_stars(db_path):
     result = import_file(CLOTHING, db_path)
     assert (result.rows, result.loaded, result.rejected) == (len(records), len(records), 0)
     with_text = sum(1 for r in records if r["Review Text"].strip() or r["Title"].strip())
-    with store.Database(db_path).connect() as con:
-        assert store.scalar(con, "SELECT count(*) FROM comments") == with_text
+    with connection.Database(db_path).connect() as con:
+        assert connection.scalar(con, "SELECT count(*) FROM comments") == with_text
         # A review with both: the title leads, then the text.
         row = next(r for r in records if r["Title"].strip() and r["Review Text"].strip())
-        text = store.scalar(con, "SELECT c.text FROM comments c JOIN responses r ON r.id = c.response_id "
+        text = connection.scalar(con, "SELECT c.text FROM comments c JOIN responses r ON r.id = c.response_id "
                                  "WHERE r.external_id = ?", [row[""]])
         assert text == f"{row['Title'].strip()}\n{row['Review Text'].strip()}"
-        assert store.scalar(con, "SELECT min(value) FROM scores") == 1
-        assert store.scalar(con, "SELECT max(value) FROM scores") == 5
+        assert connection.scalar(con, "SELECT min(value) FROM scores") == 1
+        assert connection.scalar(con, "SELECT max(value) FROM scores") == 5

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from journey import charts, exporting, metrics, report, store
+from journey import charts, exporting, metrics, report
 from journey.cli import main as cli
 from journey.embed import HashingEmbedder
 from journey.ingest import import_file
+from journey.store import connection, imports
 from journey.tagging import tag_database
 from tests.conftest import FIXTURES
 
@@ -23,13 +24,13 @@ PNG = b"\x89PNG\r\n\x1a\n"
 def tagged(tmp_path_factory):
     db = tmp_path_factory.mktemp("report") / "journey.duckdb"
     assert cli(["demo", "--db", str(db)]) == 0
-    with store.Database(db).connect() as con:
+    with connection.Database(db).connect() as con:
         tag_database(con, HashingEmbedder(), preset="restaurant")
     return db
 
 
 def test_pack_pdf_is_a4_with_japanese_text(tagged):
-    with store.Database(tagged).connect() as con:
+    with connection.Database(tagged).connect() as con:
         pack = report.build_pack(con, date(2026, 7, 1), date(2026, 7, 31), "ja")
     reader = PdfReader(io.BytesIO(pack.pdf))
     assert 1 <= len(reader.pages) <= 8
@@ -45,7 +46,7 @@ def test_pack_pdf_is_a4_with_japanese_text(tagged):
 
 
 def test_pack_html_is_self_contained_and_escapes_customer_text(tagged, tmp_path):
-    with store.Database(tagged).connect() as con:
+    with connection.Database(tagged).connect() as con:
         con.execute("UPDATE comments SET masked_text = '<script>alert(1)</script>予約が取れない' "
                     "WHERE id = (SELECT min(id) FROM comments)")
         pack = report.build_pack(con, date(2026, 5, 1), date(2026, 10, 31), "en")
@@ -105,7 +106,7 @@ def test_exports_pseudonymise_the_customer_column(db_path, tmp_path):
 
 def test_masking_is_switchable_per_import(db_path):
     unmasked = import_file(FIXTURES / "google_forms_ja_cp932.csv", db_path, mask=False)
-    with store.Database(db_path).connect() as con:
+    with connection.Database(db_path).connect() as con:
         text, masked = con.execute("SELECT text, masked_text FROM comments ORDER BY id LIMIT 1").fetchall()[0]
         assert text == masked and text.startswith("髙橋さん")
-        assert store.get_import(con, unmasked.import_id)["mask_pii"] is False
+        assert imports.get_import(con, unmasked.import_id)["mask_pii"] is False

@@ -10,10 +10,11 @@ import json
 import numpy as np
 import pandas as pd
 
-from journey import store, tagging
+from journey import tagging
 from journey.cli import main as cli
 from journey.embed import HashingEmbedder
 from journey.ingest import import_file
+from journey.store import connection, dashboard, imports, tags
 from journey.tagging import Anchors, OwnerLabels, Settings, tag_vectors
 from journey.taxonomy import UNCLASSIFIED
 from tests.conftest import FIXTURES
@@ -108,16 +109,16 @@ def test_owner_labels_teach_the_classifier():
 def tag_fixture(db_path, *names: str) -> tagging.TagSummary:
     for name in names:
         import_file(FIXTURES / name, db_path)
-    with store.Database(db_path).connect() as con:
+    with connection.Database(db_path).connect() as con:
         return tagging.tag_database(con, HashingEmbedder(), preset="restaurant")
 
 
 def test_tag_database_tags_every_comment_and_retag_embeds_nothing(db_path):
     first = tag_fixture(db_path, "google_forms_ja_cp932.csv", "surveymonkey_en_bom.csv")
     assert first.units >= 19 and first.embedded > first.units  # units plus prototype texts
-    with store.Database(db_path).connect() as con:
-        tags = store.comment_tags(con)
-        assert tags["stage"].notna().all()
+    with connection.Database(db_path).connect() as con:
+        tagged = tags.comment_tags(con)
+        assert tagged["stage"].notna().all()
         again = tagging.tag_database(con, HashingEmbedder())
     assert again.embedded == 0 and again.new_units == 0
     assert 0 <= first.unclassified_share <= 0.3
@@ -125,12 +126,12 @@ def test_tag_database_tags_every_comment_and_retag_embeds_nothing(db_path):
 
 def test_human_corrections_survive_retagging(db_path):
     tag_fixture(db_path, "google_forms_ja_cp932.csv")
-    with store.Database(db_path).connect() as con:
-        comment_id = int(store.comment_tags(con)["comment_id"].iloc[0])
-        store.save_human_tag(con, comment_id, stage="support", sentiment="negative")
-        store.save_human_tag(con, comment_id, touchpoint="staff")  # a later fix keeps the earlier fields
+    with connection.Database(db_path).connect() as con:
+        comment_id = int(tags.comment_tags(con)["comment_id"].iloc[0])
+        tags.save_human_tag(con, comment_id, stage="support", sentiment="negative")
+        tags.save_human_tag(con, comment_id, touchpoint="staff")  # a later fix keeps the earlier fields
         tagging.tag_database(con, HashingEmbedder())
-        row = store.comment_tags(con).set_index("comment_id").loc[comment_id]
+        row = tags.comment_tags(con).set_index("comment_id").loc[comment_id]
     assert (row["stage"], row["touchpoint"], row["sentiment"], row["corrected"]) == \
         ("support", "staff", "negative", True)
     assert row["stages"].split("|")[0] == "support" or "support" in row["stages"].split("|")
@@ -138,16 +139,16 @@ def test_human_corrections_survive_retagging(db_path):
 
 def test_review_queue_skips_corrected_comments_and_accuracy_needs_labels(db_path):
     tag_fixture(db_path, "google_forms_ja_cp932.csv", "amazon_reviews_ja.csv", "surveymonkey_en_bom.csv")
-    with store.Database(db_path).connect() as con:
+    with connection.Database(db_path).connect() as con:
         queue = tagging.review_queue(con, limit=5)
         assert len(queue) == 5
         assert tagging.owner_accuracy(con).accuracy is None
-        tags = store.comment_tags(con)
-        for i, comment_id in enumerate(tags["comment_id"].head(12)):
-            store.save_human_tag(con, int(comment_id), stage=["usage", "purchase", "loyalty"][i % 3])
+        tagged = tags.comment_tags(con)
+        for i, comment_id in enumerate(tagged["comment_id"].head(12)):
+            tags.save_human_tag(con, int(comment_id), stage=["usage", "purchase", "loyalty"][i % 3])
         estimate = tagging.owner_accuracy(con)
         assert estimate.labelled == 12 and estimate.accuracy is not None and 0 <= estimate.accuracy <= 1
-        assert not set(tagging.review_queue(con, limit=50)["comment_id"]) & set(tags["comment_id"].head(12))
+        assert not set(tagging.review_queue(con, limit=50)["comment_id"]) & set(tagged["comment_id"].head(12))
 
 
 def test_cli_tag_and_export_contract(db_path, tmp_path, capsys):
@@ -168,21 +169,21 @@ def test_cli_tag_and_export_contract(db_path, tmp_path, capsys):
 
 def test_deleting_an_import_removes_its_tags(db_path):
     tag_fixture(db_path, "google_forms_ja_cp932.csv")
-    with store.Database(db_path).connect() as con:
-        store.save_human_tag(con, int(store.comment_tags(con)["comment_id"].iloc[0]), stage="usage")
-        store.delete_import(con, 1)
+    with connection.Database(db_path).connect() as con:
+        tags.save_human_tag(con, int(tags.comment_tags(con)["comment_id"].iloc[0]), stage="usage")
+        imports.delete_import(con, 1)
         for table in ("units", "tags", "comment_tags", "human_tags"):
-            assert store.scalar(con, f"SELECT count(*) FROM {table}") == 0, table
+            assert connection.scalar(con, f"SELECT count(*) FROM {table}") == 0, table
 
 
 def test_a_correction_of_a_fully_unclassified_comment_has_no_stray_separator(db_path):
     tag_fixture(db_path, "google_forms_ja_cp932.csv")
-    with store.Database(db_path).connect() as con:
-        comment_id = int(store.comment_tags(con)["comment_id"].iloc[0])
+    with connection.Database(db_path).connect() as con:
+        comment_id = int(tags.comment_tags(con)["comment_id"].iloc[0])
         con.execute("UPDATE comment_tags SET stages = '' WHERE comment_id = ?", [comment_id])
-        store.save_human_tag(con, comment_id, stage="support")
+        tags.save_human_tag(con, comment_id, stage="support")
         from journey.filters import Filters
-        for frame in (store.comment_tags(con), store.comment_facts(con, Filters()), store.export_comments(con)):
+        for frame in (tags.comment_tags(con), dashboard.comment_facts(con, Filters()), dashboard.export_comments(con)):
             assert frame.set_index("comment_id").loc[comment_id, "stages"] == "support"
 
 

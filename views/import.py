@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from journey import exporting, store
+from journey import exporting
 from journey.errors import JourneyError
 from journey.ingest import ROLES, import_file, roles_from_table, roles_table, suggest_mapping
 from journey.ingest.read import DELIMITER_NAMES
 from journey.ingest.scales import SCALES
+from journey.store import imports
 from journey.ui import require_editor, page_setup, read_upload
 
 page = page_setup()
@@ -87,7 +88,7 @@ for status, name, outcome in st.session_state.get("outcomes", []):
                       rejected=outcome.rejected, rows=outcome.rows))
     if outcome.rejected:
         with page.db() as con:
-            rejected = store.rejected_rows(con, outcome.import_id)
+            rejected = imports.rejected_rows(con, outcome.import_id)
         shown = rejected.assign(reason=[
             page.t(f"reject.{r.code}", line=r.line_no, column=r.column_name, value=r.value)
             if page.lang == "ja" else r.reason for r in rejected.itertuples()])
@@ -100,7 +101,7 @@ for status, name, outcome in st.session_state.get("outcomes", []):
 st.divider()
 st.subheader(page.t("import.history"))
 with page.db() as con:
-    history = store.list_imports(con)
+    history = imports.list_imports(con)
 if history.empty:
     st.caption(page.t("import.no_history"))
     st.stop()
@@ -116,7 +117,7 @@ with st.expander(page.t("import.delete")):
     st.warning(page.t("import.delete_confirm", file=chosen.file_name, loaded=chosen.loaded))
     if st.button(page.t("import.delete"), key="delete-go"):
         with page.db() as con:
-            store.delete_import(con, int(chosen.id))
+            imports.delete_import(con, int(chosen.id))
         st.session_state["outcomes"] = []
         st.toast(page.t("import.deleted", file=chosen.file_name))
         st.rerun()

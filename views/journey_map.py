@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from journey import charts, metrics, store
+from journey import charts, metrics
 from journey.metrics import CELL_METRICS
+from journey.store import dashboard
 from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, seed_from_url,
                         verbatims, write_url)
 
@@ -58,7 +59,7 @@ curve_measure = left.segmented_control(page.t("map.curve_measure"), ["net_sentim
                                        required=True, key="curve", format_func=lambda m: page.t(f"chart.{m}"),
                                        **default_unless_set("curve", "net_sentiment"))
 with page.db() as con:
-    segment_names = list(store.filter_options(con)["segments"])
+    segment_names = list(dashboard.filter_options(con)["segments"])
 seed_from_url("split", options=segment_names)
 split = right.selectbox(page.t("map.split"), [""] + segment_names, format_func=lambda s: s or "—", key="split")
 curve = metrics.stage_curve(comments, stage_keys, curve_measure)
@@ -66,7 +67,7 @@ prev_curve = metrics.stage_curve(prev_comments, stage_keys, curve_measure) if pr
 segment_curves = None
 if split:
     with page.db() as con:
-        values = store.segment_of(con, split)
+        values = dashboard.segment_of(con, split)
     segment_curves = metrics.segment_curves(comments, values, stage_keys, curve_measure, top=5)
 curve_chart = charts.emotion_curve_chart(curve, stage_keys, stage_labels, curve_measure, page.lang, prev_curve,
                                          segment_curves)

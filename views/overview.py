@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from journey import charts, metrics, store
+from journey import charts, metrics
+from journey.store import overview
 from journey.ui import empty_state, has_data, page_setup
 
 page = page_setup()
@@ -12,10 +13,10 @@ if not has_data(page):
     st.stop()
 
 with page.db() as con:
-    total = store.counts(con)
-    scores = store.scores_frame(con)
-    volume = store.monthly_volume(con)
-    latest = store.latest_comments(con, limit=15)
+    total = overview.counts(con)
+    scores = overview.scores_frame(con)
+    volume = overview.monthly_volume(con)
+    latest = overview.latest_comments(con, limit=15)
 
 
 def caption_for(estimate: metrics.Estimate) -> str:

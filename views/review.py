@@ -5,7 +5,8 @@ import time
 import pandas as pd
 import streamlit as st
 
-from journey import store, tagging
+from journey import tagging
+from journey.store import tags
 from journey.taxonomy import UNCLASSIFIED, Taxonomy
 from journey.ui import require_editor, embedder, empty_state, has_data, page_setup
 
@@ -35,15 +36,15 @@ def run_tagging() -> None:
 
 
 with page.db() as con:
-    tags = store.comment_tags(con)
-    active = store.active_taxonomy(con)
+    tagged = tags.comment_tags(con)
+    active = tags.active_taxonomy(con)
     accuracy = tagging.owner_accuracy(con)
-if tags["stage"].isna().any():
+if tagged["stage"].isna().any():
     st.warning(page.t("review.untagged"))
 if st.button(page.t("review.tag"), type="primary", key="tag-now"):
     run_tagging()
     st.rerun()
-if tags["stage"].isna().all():
+if tagged["stage"].isna().all():
     st.stop()
 
 if accuracy.accuracy is None:
@@ -64,7 +65,7 @@ if mode == "queue":
 else:
     stage_filter = st.selectbox(page.t("review.filter_stage"), [None] + list(stage_label),
                                 format_func=lambda k: "—" if k is None else stage_label[k])
-    shown = tags if stage_filter is None else tags[tags["stage"] == stage_filter]
+    shown = tagged if stage_filter is None else tagged[tagged["stage"] == stage_filter]
     shown = shown.head(200)
 if shown.empty:
     st.caption(page.t("review.none"))
@@ -94,6 +95,6 @@ if st.button(page.t("review.save"), key="review-save"):
         for before, after in zip(table.itertuples(), edited.itertuples()):
             fields = {f: back[f].get(getattr(after, f)) for f in back if getattr(after, f) != getattr(before, f)}
             if fields:
-                store.save_human_tag(con, int(after.comment_id), **fields)
+                tags.save_human_tag(con, int(after.comment_id), **fields)
                 changed += 1
     st.success(page.t("review.saved", n=changed))

@@ -4,7 +4,7 @@ import hashlib
 
 import streamlit as st
 
-from journey import store
+from journey.store import dashboard, tags
 from journey.taxonomy import PRESET_KEYS, Taxonomy, from_table, load_preset, preset_labels, switch_preset, to_table
 from journey.ui import require_editor, page_setup
 
@@ -16,8 +16,8 @@ st.title(page.t("taxonomy.title"))
 st.caption(page.t("taxonomy.intro"))
 
 with page.db() as con:
-    active = store.active_taxonomy(con)
-    questions = store.question_counts(con)
+    active = tags.active_taxonomy(con)
+    questions = dashboard.question_counts(con)
 if active:
     version, _, data = active
     taxonomy = Taxonomy.from_json(data)
@@ -30,7 +30,7 @@ choice = st.selectbox(page.t("taxonomy.preset"), PRESET_KEYS, index=PRESET_KEYS.
                       if taxonomy.key in PRESET_KEYS else 0, format_func=labels.get, key="preset")
 if st.button(page.t("taxonomy.use_preset"), key="use-preset"):
     with page.db() as con:
-        new_version = store.save_taxonomy(con, choice, switch_preset(taxonomy, choice).to_json())
+        new_version = tags.save_taxonomy(con, choice, switch_preset(taxonomy, choice).to_json())
     st.success(page.t("taxonomy.saved", version=new_version))
     st.rerun()
 
@@ -69,5 +69,5 @@ if st.button(page.t("taxonomy.save"), type="primary", key="save-taxonomy"):
     # Questions beyond the list keep their setting; a question set back to "from the text" loses it.
     updated.question_stages = {q: s for q, s in {**taxonomy.question_stages, **hints}.items() if s}
     with page.db() as con:
-        new_version = store.save_taxonomy(con, updated.key, updated.to_json())
+        new_version = tags.save_taxonomy(con, updated.key, updated.to_json())
     st.success(page.t("taxonomy.saved", version=new_version))

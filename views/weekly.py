@@ -5,8 +5,9 @@ import zipfile
 
 import streamlit as st
 
-from journey import exporting, store
+from journey import exporting
 from journey.report import build_pack, default_period
+from journey.store import dashboard
 from journey.ui import empty_state, has_data, page_setup
 
 page = page_setup()
@@ -18,7 +19,7 @@ if not has_data(page):
 
 with page.db() as con:
     since, until = default_period(con)
-    window = store.data_window(con)
+    window = dashboard.data_window(con)
 left, right = st.columns([2, 1])
 chosen = left.date_input(page.t("filters.dates"), value=(since, until), min_value=window.first,
                          max_value=window.last, key="weekly-dates")
@@ -51,7 +52,7 @@ st.subheader(page.t("export.data"))
 
 def tagged_frame():
     with page.db() as con:
-        return store.export_comments(con)
+        return dashboard.export_comments(con)
 
 
 x, y = st.columns(2)

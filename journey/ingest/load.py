@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from journey import store
 from journey.config import load_settings
 from journey.ingest import dates, scales
 from journey.ingest.mapping import ColumnRole, apply_overrides, suggest_mapping, validate
 from journey.ingest.read import Rejected, RawTable, read_export, without_gc
+from journey.store import connection, imports
 from journey.text import detect_lang, mask_pii
 
 _SEP = "\x1f"
@@ -56,7 +56,7 @@ def source_key(header: list[str]) -> str:
 
 
 @without_gc
-def build_batch(table: RawTable, roles: list[ColumnRole], mask: bool = True) -> store.ImportBatch:
+def build_batch(table: RawTable, roles: list[ColumnRole], mask: bool = True) -> imports.ImportBatch:
     """Validate and normalise every row; bad rows become rejected rows with line, column and reason.
 
     Raises NoTextColumn / BadMapping when the roles cannot work.
@@ -155,7 +155,7 @@ def build_batch(table: RawTable, roles: list[ColumnRole], mask: bool = True) -> 
     rejected = pd.DataFrame([{"line_no": p.line_no, "raw": p.raw, "code": p.code, "column_name": p.column,
                               "value": p.value, "reason": p.reason} for p in problems],
                             columns=["line_no", "raw", "code", "column_name", "value", "reason"])
-    return store.ImportBatch(
+    return imports.ImportBatch(
         file_name=table.file_name, sha256=table.sha256, source_key=key, file_format=table.file_format,
         encoding=table.encoding, delimiter=table.delimiter, mapping=[c.to_dict() for c in roles],
         mask_pii=mask, rows=table.records, responses=responses.reset_index(drop=True),
@@ -195,7 +195,7 @@ def import_file(path: str | Path, db_path: str | Path | None = None,
     if overrides:
         roles = apply_overrides(roles, overrides, table)
     batch = build_batch(table, roles, settings.mask_pii if mask is None else mask)
-    with store.Database(Path(db_path or settings.db_path)).connect() as con:
-        saved = store.save_import(con, batch, progress)
+    with connection.Database(Path(db_path or settings.db_path)).connect() as con:
+        saved = imports.save_import(con, batch, progress)
     return ImportResult(name, saved.import_id, saved.rows, saved.loaded, saved.duplicates, saved.rejected,
                         table.encoding, table.delimiter, mapping_summary(roles))

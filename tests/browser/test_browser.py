@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from journey import store
+from journey.store import connection, overview
 from tests.conftest import FIXTURES, ROOT
 
 pytestmark = pytest.mark.browser
@@ -80,8 +80,8 @@ def test_app_loads_and_imports_a_file(server, browser, db_path, tmp_path):
     page.get_by_text("12 件を取り込みました").wait_for(timeout=30_000)
     page.screenshot(path=str(tmp_path / "import.png"), full_page=True)
 
-    with store.Database(db_path).connect() as con:
-        assert store.counts(con)["responses"] == 12
+    with connection.Database(db_path).connect() as con:
+        assert overview.counts(con)["responses"] == 12
 
     page.goto(server, wait_until="networkidle")
     page.get_by_text("回答・レビュー数").wait_for(timeout=30_000)

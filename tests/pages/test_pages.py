@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from journey import store
 from journey.cli import main as cli
+from journey.store import connection, dashboard, overview, tags
 from journey.taxonomy import Taxonomy
 from tests.conftest import FIXTURES, ROOT
 
@@ -56,8 +56,8 @@ def test_import_page_lists_history_and_deletes_an_import(demo_db):
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 3
     at.button(key="delete-go").click().run()
     assert not at.exception
-    with store.Database(demo_db).connect() as con:
-        assert store.counts(con)["imports"] == 2
+    with connection.Database(demo_db).connect() as con:
+        assert overview.counts(con)["imports"] == 2
 
 
 def test_language_switch_changes_the_ui(db_path):
@@ -80,17 +80,17 @@ def test_upload_page_imports_a_fixture_end_to_end(db_path):
     at.button(key="go-broken_rows.csv-" + str((FIXTURES / "broken_rows.csv").stat().st_size)).click().run()
     assert not at.exception, at.exception
     assert any("8 loaded" in s.value and "3 rejected" in s.value for s in at.success)
-    with store.Database(db_path).connect() as con:
-        assert store.counts(con)["responses"] == 8
-        assert store.counts(con)["rejected_rows"] == 3
+    with connection.Database(db_path).connect() as con:
+        assert overview.counts(con)["responses"] == 8
+        assert overview.counts(con)["rejected_rows"] == 3
     assert any(button.label == "Download rejected rows (CSV)" for button in at.get("download_button"))
 
 
 def test_upload_page_reports_a_bad_file_without_touching_the_database(db_path):
     at = upload(open_app("views/import.py"), "report_renamed.csv")
     assert any("PDF document" in e.value for e in at.error)
-    with store.Database(db_path).connect() as con:
-        assert store.counts(con)["imports"] == 0
+    with connection.Database(db_path).connect() as con:
+        assert overview.counts(con)["imports"] == 0
 
 
 def test_upload_page_imports_several_files_at_once(db_path):
@@ -99,8 +99,8 @@ def test_upload_page_imports_several_files_at_once(db_path):
     buttons[0].click().run()
     assert not at.exception, at.exception
     assert len(at.success) == 2
-    with store.Database(db_path).connect() as con:
-        assert store.counts(con)["responses"] == 20
+    with connection.Database(db_path).connect() as con:
+        assert overview.counts(con)["responses"] == 20
 
 
 @pytest.fixture
@@ -116,8 +116,8 @@ def test_review_page_untagged_offers_tagging_and_tags(demo_db, monkeypatch):
     assert any("not tagged yet" in w.value for w in at.warning)
     at.button(key="tag-now").click().run()
     assert not at.exception, at.exception
-    with store.Database(demo_db).connect() as con:
-        assert store.scalar(con, "SELECT count(*) FROM comment_tags") == 619
+    with connection.Database(demo_db).connect() as con:
+        assert connection.scalar(con, "SELECT count(*) FROM comment_tags") == 619
 
 
 def test_review_page_saves_a_correction(tagged_db):
@@ -125,10 +125,10 @@ def test_review_page_saves_a_correction(tagged_db):
     assert any("Labelled 0" in c.value for c in at.caption)
     assert len(at.dataframe) == 1  # the queue, shown as an editable table
     assert len(at.dataframe[0].value) == 12
-    with store.Database(tagged_db).connect() as con:
+    with connection.Database(tagged_db).connect() as con:
         first = tagging_queue_first(con)
-        store.save_human_tag(con, first, stage="support")
-        assert store.comment_tags(con).set_index("comment_id").loc[first, "stage"] == "support"
+        tags.save_human_tag(con, first, stage="support")
+        assert tags.comment_tags(con).set_index("comment_id").loc[first, "stage"] == "support"
 
 
 def tagging_queue_first(con) -> int:
@@ -142,8 +142,8 @@ def test_taxonomy_page_switches_preset_and_saves_a_version(tagged_db):
     at.selectbox(key="preset").set_value("hotel").run()
     at.button(key="use-preset").click().run()
     assert not at.exception, at.exception
-    with store.Database(tagged_db).connect() as con:
-        version, preset, _ = store.active_taxonomy(con)
+    with connection.Database(tagged_db).connect() as con:
+        version, preset, _ = tags.active_taxonomy(con)
     assert (version, preset) == (2, "hotel")
 
 
@@ -152,15 +152,15 @@ def test_taxonomy_page_ties_a_question_to_a_stage(tagged_db):
     from journey.embed import HashingEmbedder
 
     at = open_app("views/taxonomy.py")
-    with store.Database(tagged_db).connect() as con:
-        question = store.question_counts(con)["question"].iloc[0]
+    with connection.Database(tagged_db).connect() as con:
+        question = dashboard.question_counts(con)["question"].iloc[0]
     box = next(s for s in at.selectbox if s.label.startswith(question))
     assert box.value == ""  # decided from the text until the owner picks a stage
     box.set_value("loyalty").run()
     at.button(key="save-taxonomy").click().run()
     assert not at.exception, at.exception
-    with store.Database(tagged_db).connect() as con:
-        assert Taxonomy.from_json(store.active_taxonomy(con)[2]).question_stages == {question: "loyalty"}
+    with connection.Database(tagged_db).connect() as con:
+        assert Taxonomy.from_json(tags.active_taxonomy(con)[2]).question_stages == {question: "loyalty"}
         tagging.tag_database(con, HashingEmbedder())
         stages = con.execute("""SELECT DISTINCT t.stage FROM comment_tags t JOIN comments c ON c.id = t.comment_id
                                 WHERE c.question = ?""", [question]).fetchall()
@@ -207,12 +207,12 @@ def test_url_filters_reproduce_the_filtered_view(tagged_db):
     assert not at.exception, at.exception
     assert at.session_state["stage"] == ["purchase"] and at.session_state["measure"] == "volume"
     assert [str(d) for d in at.session_state["dates"]] == url["dates"]
-    with store.Database(tagged_db).connect() as con:
+    with connection.Database(tagged_db).connect() as con:
         from datetime import date
 
         from journey.filters import Filters
-        expected = store.comment_facts(con, Filters(start=date(2026, 5, 1), end=date(2026, 7, 31),
-                                                    stages=("purchase",)))
+        expected = dashboard.comment_facts(con, Filters(start=date(2026, 5, 1), end=date(2026, 7, 31),
+                                                        stages=("purchase",)))
     assert {m.label: m.value for m in at.metric}["Comments"] == f"{len(expected):,}"
     assert at.query_params["stage"] in ("purchase", ["purchase"]) and at.query_params["measure"] in ("volume", ["volume"])
 

@@ -1,0 +1,93 @@
+"""Connections: short-lived, retried while another process holds the file, migrated on open; and the
+small helpers every store module shares.
+
+Connections are short-lived (one per unit of work) so the Streamlit app and the CLI can take turns on
+the same file; DuckDB lets one process hold a file read-write, so opening retries on the lock error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from journey.errors import DatabaseBusy
+from journey.store.migrations import migrate
+
+LOCK_RETRIES = 12
+LOCK_FIRST_WAIT_S = 0.05
+
+
+@dataclass
+class Database:
+    """A DuckDB file; `connect()` opens a short-lived connection with migrations applied."""
+
+    path: Path
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = open_connection(self.path)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def open_connection(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open `path` read-write, retrying while another process holds the lock; apply migrations.
+
+    Raises DatabaseBusy when the file stays locked.
+    """
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    wait = LOCK_FIRST_WAIT_S
+    for attempt in range(LOCK_RETRIES):
+        try:
+            con = duckdb.connect(str(path), config={"autoinstall_known_extensions": False})
+            break
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or attempt == LOCK_RETRIES - 1:
+                if "lock" in str(err).lower():
+                    raise DatabaseBusy(
+                        "the database is in use by another program.", file=str(path),
+                        hint="Close the other Journey Lens process (app or CLI) or try again in a moment.",
+                    ) from err
+                raise
+            time.sleep(wait)
+            wait = min(wait * 2, 1.0)
+    migrate(con)
+    return con
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
+    """First value of a query's only row. fetchall, not fetchone: DuckDB 2 keeps a result open until
+    a fetch returns nothing, and an open result blocks register() on the same connection."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+# For the store's own modules: table names passed here come from their code, never from input.
+
+
+def next_id(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """The next free integer id of `table`."""
+    return int(scalar(con, f"SELECT coalesce(max(id), 0) + 1 FROM {table}"))
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert the rows of `frame` into `table`, matching columns by name; nothing for an empty frame."""
+    if frame.empty:
+        return
+    con.register("_frame", frame)
+    try:
+        columns = ", ".join(frame.columns)
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _frame")
+    finally:
+        con.unregister("_frame")

@@ -1,0 +1,182 @@
+"""Imports: one file's rows saved in one transaction, the import history, rejected rows, and delete of an
+import with everything it brought."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from journey.store.connection import insert_frame, next_id, scalar
+
+
+@dataclass
+class ImportBatch:
+    """Everything one file adds, ready to insert; ids inside are local (0..n-1) until saved."""
+
+    file_name: str
+    sha256: str
+    source_key: str
+    file_format: str
+    encoding: str | None
+    delimiter: str | None
+    mapping: list[dict[str, Any]]
+    mask_pii: bool
+    rows: int
+    responses: pd.DataFrame   # local_id, line_no, external_id, dedup_key, content_hash, responded_at, customer, touchpoint
+    scores: pd.DataFrame      # local_id, question, scale, value, raw
+    segments: Any             # pyarrow Table: local_id plus one column per segment question (unpivoted on insert)
+    comments: pd.DataFrame    # local_id, question, text, masked_text, lang
+    rejected: pd.DataFrame    # line_no, raw, code, column_name, value, reason
+
+
+@dataclass
+class SavedImport:
+    import_id: int
+    rows: int
+    loaded: int
+    duplicates: int
+    rejected: int
+
+
+def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
+                progress: Callable[[float, str], None] | None = None) -> SavedImport:
+    """Insert a whole import in one transaction: all of it, or (on any error) none of it.
+
+    Responses whose dedup key is already stored, or repeated inside the file, count as duplicates and are
+    skipped with their comments, scores and segments.
+    """
+    report = progress or (lambda fraction, stage: None)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        import_id = next_id(con, "imports")
+        responses = batch.responses.drop_duplicates("dedup_key", keep="first")
+        con.register("_new_responses", responses)
+        existing = con.execute(
+            "SELECT n.dedup_key FROM _new_responses n JOIN responses r USING (dedup_key)").fetchdf()
+        con.unregister("_new_responses")
+        keep = responses[~responses["dedup_key"].isin(existing["dedup_key"])].copy()
+        duplicates = len(batch.responses) - len(keep)
+        report(0.1, "responses")
+
+        first_id = next_id(con, "responses")
+        keep["id"] = range(first_id, first_id + len(keep))
+        id_of = pd.Series(keep["id"].to_numpy(), index=keep["local_id"].to_numpy())
+        keep["import_id"] = import_id
+        insert_frame(con, "responses", keep[["id", "import_id", "line_no", "external_id", "dedup_key",
+                                              "content_hash", "responded_at", "customer", "touchpoint"]])
+        report(0.4, "scores")
+
+        scores = batch.scores[batch.scores["local_id"].isin(id_of.index)].copy()
+        scores["response_id"] = id_of.reindex(scores["local_id"]).to_numpy()
+        insert_frame(con, "scores", scores[["response_id", "question", "scale", "value", "raw"]])
+        _insert_segments(con, batch.segments, keep[["local_id", "id"]])
+        report(0.6, "comments")
+
+        comments = batch.comments[batch.comments["local_id"].isin(id_of.index)].copy()
+        comments["response_id"] = id_of.reindex(comments["local_id"]).to_numpy()
+        first_comment = next_id(con, "comments")
+        comments["id"] = range(first_comment, first_comment + len(comments))
+        insert_frame(con, "comments", comments[["id", "response_id", "question", "text", "masked_text", "lang"]])
+        report(0.85, "rejected")
+
+        rejected = batch.rejected.copy()
+        rejected["import_id"] = import_id
+        insert_frame(con, "rejected_rows",
+                     rejected[["import_id", "line_no", "raw", "code", "column_name", "value", "reason"]])
+        con.execute(
+            """INSERT INTO imports (id, file_name, sha256, source_key, file_format, encoding, delimiter,
+                   mapping, rows, loaded, duplicates, rejected, mask_pii)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [import_id, batch.file_name, batch.sha256, batch.source_key, batch.file_format, batch.encoding,
+             batch.delimiter, json.dumps(batch.mapping, ensure_ascii=False), batch.rows, len(keep),
+             duplicates, len(batch.rejected), batch.mask_pii])
+        report(1.0, "commit")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return SavedImport(import_id, batch.rows, len(keep), duplicates, len(batch.rejected))
+
+
+
+
+def _insert_segments(con: duckdb.DuckDBPyConnection, wide: Any, ids: pd.DataFrame) -> None:
+    """Unpivot the wide segment frame into (response_id, name, value) rows, skipping blanks."""
+    if wide.num_columns <= 1 or ids.empty:
+        return
+    con.register("_segments", wide)
+    con.register("_ids", ids)
+    try:
+        con.execute("""INSERT INTO segments (response_id, name, value)
+                       SELECT i.id, u.name, trim(u.value)
+                       FROM (UNPIVOT _segments ON COLUMNS(* EXCLUDE (local_id)) INTO NAME name VALUE value) u
+                       JOIN _ids i USING (local_id)
+                       WHERE trim(u.value) <> ''""")
+    finally:
+        con.unregister("_segments")
+        con.unregister("_ids")
+
+
+def delete_import(con: duckdb.DuckDBPyConnection, import_id: int) -> bool:
+    """Delete an import and every row it brought; return False when there was no such import."""
+    if scalar(con, "SELECT count(*) FROM imports WHERE id = ?", [import_id]) == 0:
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for statement in _DELETE_IMPORT:
+            con.execute(statement, [import_id])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
+
+
+# Children first; later migrations append their own tables here.
+_UNITS_OF_IMPORT = ("SELECT u.id FROM units u JOIN comments c ON c.id = u.comment_id "
+                    "JOIN responses r ON r.id = c.response_id WHERE r.import_id = ?")
+_DELETE_IMPORT = [
+    f"DELETE FROM tags WHERE unit_id IN ({_UNITS_OF_IMPORT})",
+    "DELETE FROM comment_tags WHERE comment_id IN (SELECT c.id FROM comments c JOIN responses r "
+    "ON r.id = c.response_id WHERE r.import_id = ?)",
+    "DELETE FROM human_tags WHERE comment_id IN (SELECT c.id FROM comments c JOIN responses r "
+    "ON r.id = c.response_id WHERE r.import_id = ?)",
+    "DELETE FROM units WHERE comment_id IN (SELECT c.id FROM comments c JOIN responses r ON r.id = c.response_id "
+    "WHERE r.import_id = ?)",
+    "DELETE FROM comments WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
+    "DELETE FROM scores WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
+    "DELETE FROM segments WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
+    "DELETE FROM rejected_rows WHERE import_id = ?",
+    "DELETE FROM responses WHERE import_id = ?",
+    "DELETE FROM imports WHERE id = ?",
+]
+
+
+def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Imports, newest first."""
+    return con.execute(
+        """SELECT id, file_name, created_at, file_format, encoding, rows, loaded, duplicates, rejected
+           FROM imports ORDER BY id DESC""").fetchdf()
+
+
+def get_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any] | None:
+    """One import's row as a dict (mapping decoded), or None."""
+    cur = con.execute("SELECT * FROM imports WHERE id = ?", [import_id])
+    rows = cur.fetchall()
+    if not rows:
+        return None
+    record = dict(zip([d[0] for d in cur.description], rows[0]))
+    record["mapping"] = json.loads(record["mapping"])
+    return record
+
+
+def rejected_rows(con: duckdb.DuckDBPyConnection, import_id: int) -> pd.DataFrame:
+    """Rejected rows of one import, in file order."""
+    return con.execute(
+        """SELECT line_no, code, reason, column_name, value, raw FROM rejected_rows
+           WHERE import_id = ? ORDER BY line_no""", [import_id]).fetchdf()
