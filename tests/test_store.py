@@ -1,17 +1,27 @@
-"""Store: migrations, short-lived connections with lock retry, delete of an import with its rows."""
+"""Store: migrations, short-lived connections with lock retry, delete of an import with its rows, and a
+database made before the store became a package."""
 
 from __future__ import annotations
 
+import io
+import json
+import os
+import shutil
 import subprocess
 import sys
+import tarfile
 import textwrap
+from pathlib import Path
 
+import duckdb
 import pytest
 
+from journey import exporting, tagging
+from journey.embed import HashingEmbedder
 from journey.errors import DatabaseBusy
 from journey.ingest import import_file
-from journey.store import connection, dashboard, imports, migrations, overview
-from tests.conftest import FIXTURES
+from journey.store import connection, dashboard, imports, migrations, overview, tags
+from tests.conftest import FIXTURES, ROOT
 
 
 def test_migrations_are_recorded_and_applied_once(db_path):
@@ -102,8 +112,6 @@ def test_export_has_one_row_per_comment_with_scores_and_segments(db_path):
 
 
 def test_migration_3_keeps_tags_and_drops_their_key_indexes(db_path):
-    import duckdb
-
     con = duckdb.connect(str(db_path))
     con.execute("CREATE TABLE _journey_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
                 "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
@@ -120,3 +128,110 @@ def test_migration_3_keeps_tags_and_drops_their_key_indexes(db_path):
                                           WHERE table_name IN ('tags', 'comment_tags')""").fetchall()}
     assert kinds == {"NOT NULL"}
     con.close()
+
+
+# --- a database made before the store became a package opens unchanged ----------------------------
+
+# The last commit with journey/store.py as one module. Its code builds the database in a subprocess, so
+# the test reads a file exactly as users' copies of that version wrote it.
+SINGLE_MODULE_COMMIT = "7e5ccce4d78c396ac3a1356e35afed71bc4b78b5"
+_OLD_CODE = """
+import json, sys
+from pathlib import Path
+
+import journey
+from journey import exporting, store
+from journey.cli import main
+from journey.embed import HashingEmbedder
+from journey.tagging import tag_database
+
+assert Path(journey.__file__).is_relative_to(Path.cwd()), journey.__file__  # the old code, not this checkout
+db, export = Path(sys.argv[1]), Path(sys.argv[2])
+assert main(["demo", "--db", str(db)]) == 0
+with store.Database(db).connect() as con:
+    tag_database(con, HashingEmbedder(), preset="restaurant")
+    corrected = int(store.comment_tags(con)["comment_id"].iloc[0])
+    store.save_human_tag(con, corrected, stage="support", sentiment="negative")
+    exporting.write_csv(store.export_comments(con), export)
+    print(json.dumps({"counts": store.counts(con), "corrected": corrected,
+                      "migrations": con.execute("SELECT version, name FROM _journey_migrations ORDER BY 1").fetchall(),
+                      "embeddings": store.scalar(con, "SELECT count(*) FROM embeddings"),
+                      "taxonomy": store.active_taxonomy(con)[:2]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def single_module_database(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """(database, its CSV export, facts) made by the code of SINGLE_MODULE_COMMIT; skipped in a clone
+    without that commit (a shallow one)."""
+    archive = subprocess.run(["git", "archive", "--format=tar", SINGLE_MODULE_COMMIT, "journey", "data/demo"],
+                             cwd=ROOT, capture_output=True)
+    if archive.returncode != 0:
+        pytest.skip(f"commit {SINGLE_MODULE_COMMIT[:7]} is not in this clone: {archive.stderr.decode().strip()}")
+    old = tmp_path_factory.mktemp("single-module-store")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(old, filter="data")
+    db, export = old / "old.duckdb", old / "old-export.csv"
+    env = {**os.environ, "PYTHONPATH": str(old), "JOURNEY_DB": str(db)}
+    run = subprocess.run([sys.executable, "-c", _OLD_CODE, str(db), str(export)], cwd=old, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    return db, export, json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_a_database_from_the_single_module_store_is_up_to_date_and_intact(single_module_database, tmp_path):
+    made, export, facts = single_module_database
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(made, db)
+    with connection.Database(db).connect() as con:
+        assert migrations.migrate(con) == []  # every migration recognised by its number
+        recorded = con.execute("SELECT version, name FROM _journey_migrations ORDER BY 1").fetchall()
+        assert [list(r) for r in recorded] == facts["migrations"] == [[v, n] for v, n, _ in migrations.MIGRATIONS]
+        assert overview.counts(con) == facts["counts"]
+        assert connection.scalar(con, "SELECT count(*) FROM embeddings") == facts["embeddings"]
+        assert list(tags.active_taxonomy(con)[:2]) == facts["taxonomy"]
+        row = tags.comment_tags(con).set_index("comment_id").loc[facts["corrected"]]
+        assert (row["stage"], row["sentiment"], row["corrected"]) == ("support", "negative", True)
+        assert exporting.to_csv_bytes(dashboard.export_comments(con)) == export.read_bytes()
+
+
+def test_the_new_code_keeps_working_on_a_database_from_the_single_module_store(single_module_database, tmp_path,
+                                                                              monkeypatch):
+    made, _, facts = single_module_database
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(made, db)
+    added = import_file(FIXTURES / "broken_rows.csv", db)
+    assert added.loaded == 8
+    with connection.Database(db).connect() as con:
+        summary = tagging.tag_database(con, HashingEmbedder())
+        assert 0 < summary.embedded <= summary.new_units  # the old sentences come from the cache
+        assert tags.comment_tags(con).set_index("comment_id").loc[facts["corrected"], "stage"] == "support"
+        assert imports.delete_import(con, added.import_id)
+        assert overview.counts(con) == facts["counts"]
+    # A migration added later still applies to the old file, once.
+    later = (len(migrations.MIGRATIONS) + 1, "a later table", "CREATE TABLE later_table (id INTEGER);")
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS + [later])
+    with connection.Database(db).connect() as con:
+        assert connection.scalar(con, "SELECT max(version) FROM _journey_migrations") == later[0]
+        assert migrations.migrate(con) == []
+        assert connection.scalar(con, "SELECT count(*) FROM later_table") == 0
+
+
+def test_migrations_build_the_schema_the_single_module_store_built(single_module_database, db_path):
+    """The SQL moved into numbered files unchanged: a fresh database has the same tables, columns,
+    constraints and indexes as one made by the old code."""
+    def schema(path: Path) -> dict:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            return {
+                "columns": con.execute("""SELECT table_name, column_index, column_name, data_type, is_nullable,
+                                                 column_default FROM duckdb_columns() ORDER BY 1, 2""").fetchall(),
+                "constraints": con.execute("""SELECT table_name, constraint_type, constraint_column_names
+                                              FROM duckdb_constraints() ORDER BY ALL""").fetchall(),
+                "indexes": con.execute("SELECT table_name, index_name, sql FROM duckdb_indexes() ORDER BY ALL").fetchall(),
+            }
+        finally:
+            con.close()
+
+    connection.open_connection(db_path).close()
+    assert schema(db_path) == schema(single_module_database[0])
