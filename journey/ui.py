@@ -1,8 +1,10 @@
-"""The Streamlit glue: page_setup() (every page calls it first), language, cached reads of uploads."""
+"""The Streamlit glue: the router and page_setup() (every page calls it first), sign-in, language, filters in
+the URL, cached model and reads, the verbatim viewer, chart downloads."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from journey import auth, exporting
-from journey.config import Settings, load_settings
+from journey.config import PROJECT_ROOT, Settings, load_settings
 from journey.embed import Embedder, get_embedder
 from journey.filters import Filters
 from journey.i18n import LANGS, pick_lang, t
@@ -24,10 +26,11 @@ from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset
 
 @dataclass
 class Page:
-    """What a page needs: the UI language, the settings, and a way to open the database."""
+    """What a page needs: the UI language, the settings, the signed-in role, and a way to open the database."""
 
     lang: str
     settings: Settings
+    role: str = "viewer"
 
     def t(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
@@ -45,9 +48,93 @@ def current_lang() -> str:
     return st.session_state["lang"]
 
 
-def page_setup() -> Page:
-    """Call first on every page: returns the page context."""
-    return Page(current_lang(), load_settings())
+# --- the router and the gate every page passes -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page: its file in pages/, its URL (stable, so links keep working), title and icon."""
+
+    file: str
+    url_path: str
+    title_key: str
+    icon: str
+    editor_only: bool = False
+
+
+PAGES_DIR = PROJECT_ROOT / "pages"
+PAGES = [
+    PageSpec("1_journey.py", "journey", "nav.map", ":material/route:"),
+    PageSpec("2_stage.py", "stage", "nav.stage", ":material/zoom_in:"),
+    PageSpec("3_trends.py", "trends", "nav.trends", ":material/trending_up:"),
+    PageSpec("4_weekly.py", "weekly", "nav.weekly", ":material/summarize:"),
+    PageSpec("5_overview.py", "overview", "nav.overview", ":material/dashboard:"),
+    PageSpec("6_review.py", "review", "nav.review", ":material/fact_check:", editor_only=True),
+    PageSpec("7_taxonomy.py", "taxonomy", "nav.taxonomy", ":material/category:", editor_only=True),
+    PageSpec("8_import.py", "import", "nav.import", ":material/upload_file:", editor_only=True),
+]
+
+# The role the router established in this script run; None when a page runs without it.
+_routed_role: ContextVar[str | None] = ContextVar("journey_routed_role", default=None)
+
+
+def page_file(url_path: str) -> str:
+    """The absolute path of a page's file, for st.page_link (right whichever script Streamlit started from)."""
+    return str(PAGES_DIR / next(p.file for p in PAGES if p.url_path == url_path))
+
+
+def navigation_pages(role: str, lang: str) -> list:
+    """The pages `role` may open, as st.Page objects; editor pages are left out for everyone else."""
+    return [st.Page(PAGES_DIR / p.file, title=t(p.title_key, lang), icon=p.icon, url_path=p.url_path,
+                    default=number == 0)
+            for number, p in enumerate(PAGES) if role == "editor" or not p.editor_only]
+
+
+def route() -> None:
+    """The router (app.py runs it on every run): layout, sign-in, the pages this role may open, the shared
+    sidebar, then the page asked for; a page not offered to this role is never run.
+
+    Before sign-in every page is registered but hidden and none is run: no menu on the sign-in screen, and
+    the URL asked for (/import) is still there once signed in. st.navigation comes before anything is
+    drawn: Streamlit ties a widget's identity to the script it runs under, which from then on is app.py's
+    even when a page handed the run over, so a sign-in form shown under Streamlit's pages/ routing still
+    works when submitted under the router.
+    """
+    st.set_page_config(page_title="Journey Lens", page_icon=":material/route:", layout="wide")
+    lang = current_lang()
+    config = auth.read_config(_secrets())
+    role = signed_in_role(config)
+    if role is None:
+        st.navigation(navigation_pages("editor", lang), position="hidden")
+        sign_in_screen(config, lang)
+        st.stop()
+    navigation = st.navigation(navigation_pages(role, lang))
+    account_sidebar(config, role, lang)
+    sidebar()
+    token = _routed_role.set(role)
+    try:
+        navigation.run()
+    finally:
+        _routed_role.reset(token)
+
+
+def page_setup(editor_only: bool = False) -> Page:
+    """Call first on every page: sign-in, role check and layout; returns the page context.
+
+    Streamlit serves a file in pages/ directly, without app.py, on a deep link (/import) to a server where
+    no session has run st.navigation yet. Such a run is handed to the router here and stops when the
+    router is done, so sign-in, the role's pages and the layout are the same whichever way a page is
+    reached. An editor page (`editor_only`) also checks the role itself, and stops for anyone else.
+    """
+    role = _routed_role.get()
+    if role is None:
+        route()
+        st.stop()
+    lang = current_lang()
+    if editor_only and role != "editor":
+        st.error(t("auth.editors_only", lang))
+        st.stop()
+    return Page(lang, load_settings(), role)
 
 
 def sidebar() -> None:
@@ -81,8 +168,8 @@ def has_data(page: Page) -> bool:
 def empty_state(page: Page) -> None:
     """The friendly "import data first" path."""
     st.info(f"**{page.t('empty.title')}** — {page.t('empty.body')}")
-    if st.session_state.get("role") == "editor":  # viewers have no Import page to go to
-        st.page_link("views/import.py", label=page.t("empty.go"), icon=":material/upload_file:")
+    if page.role == "editor":  # viewers have no Import page to go to
+        st.page_link(page_file("import"), label=page.t("empty.go"), icon=":material/upload_file:")
 
 
 def active_taxonomy(page: Page) -> Taxonomy:
@@ -258,58 +345,59 @@ def _secrets() -> dict:
         return {}
 
 
-def sign_in(lang: str) -> str:
-    """Gate every page (deep links included, as app.py calls this before routing); return the role.
+def signed_in_role(config: auth.AuthConfig) -> str | None:
+    """The role of whoever this session belongs to, or None before sign-in. Draws nothing.
 
-    OIDC (st.login) when [auth] is configured, a password form when [journey.users] is, otherwise open
-    mode, which serves this computer only.
+    Open mode (neither OIDC nor password users configured) makes everyone on this computer an editor and
+    nobody elsewhere anything: server.address keeps it on 127.0.0.1, and this check backs that up.
     """
-    config = auth.read_config(_secrets())
     if config.mode == "open":
-        ip = st.context.ip_address  # None on localhost; a defence in depth behind server.address
-        if isinstance(ip, str) and ip not in ("127.0.0.1", "::1", "localhost"):
-            st.error(t("auth.open_remote", lang))
-            st.stop()
-        st.session_state["role"] = "editor"
-        st.sidebar.caption(t("auth.open_mode", lang))
-        return "editor"
-    if config.mode == "oidc":
-        if not st.user.get("is_logged_in", False):
-            st.title("Journey Lens")
-            st.button(t("auth.sign_in_oidc", lang), on_click=st.login, type="primary", key="oidc-login")
-            st.stop()
-        role = auth.oidc_role(config, st.user.get("email"))
+        ip = st.context.ip_address  # None on localhost
+        role = None if isinstance(ip, str) and ip not in ("127.0.0.1", "::1", "localhost") else "editor"
+    elif config.mode == "oidc":
+        role = auth.oidc_role(config, st.user.get("email")) if st.user.get("is_logged_in", False) else None
+    else:
+        role = st.session_state.get("role", "viewer") if st.session_state.get("user") else None
+    if role is not None:
         st.session_state["role"] = role
-        st.sidebar.caption(t("auth.signed_in", lang, user=st.user.get("email") or "", role=t(f"role.{role}", lang)))
-        st.sidebar.button(t("auth.sign_out", lang), on_click=st.logout, key="sign-out")
-        return role
-    if not st.session_state.get("user"):
-        st.title("Journey Lens")
-        with st.form("sign-in"):
-            user = st.text_input(t("auth.user", lang), key="signin-user")
-            password = st.text_input(t("auth.password", lang), type="password", key="signin-password")
-            if st.form_submit_button(t("auth.sign_in", lang), type="primary"):
-                role = auth.password_role(config, user, password)
-                if role is None:
-                    st.error(t("auth.wrong", lang))
-                else:
-                    st.session_state["user"], st.session_state["role"] = user, role
-                    st.rerun()
-        st.stop()
-    role = st.session_state.get("role", "viewer")
-    st.sidebar.caption(t("auth.signed_in", lang, user=st.session_state["user"], role=t(f"role.{role}", lang)))
-    if st.sidebar.button(t("auth.sign_out", lang), key="sign-out"):
-        for key in ("user", "role"):
-            st.session_state.pop(key, None)
-        st.rerun()
     return role
 
 
-def require_editor(page: Page) -> None:
-    """Stop the page for anyone who is not an editor (the page is also left out of their navigation)."""
-    if st.session_state.get("role") != "editor":
-        st.error(page.t("auth.editors_only"))
-        st.stop()
+def sign_in_screen(config: auth.AuthConfig, lang: str) -> None:
+    """What is shown instead of the app before sign-in: the OIDC button, the password form (which signs
+    in and reruns), or, in open mode reached from another computer, a refusal."""
+    if config.mode == "open":
+        st.error(t("auth.open_remote", lang))
+        return
+    st.title("Journey Lens")
+    if config.mode == "oidc":
+        st.button(t("auth.sign_in_oidc", lang), on_click=st.login, type="primary", key="oidc-login")
+        return
+    with st.form("sign-in"):
+        user = st.text_input(t("auth.user", lang), key="signin-user")
+        password = st.text_input(t("auth.password", lang), type="password", key="signin-password")
+        if st.form_submit_button(t("auth.sign_in", lang), type="primary"):
+            role = auth.password_role(config, user, password)
+            if role is None:
+                st.error(t("auth.wrong", lang))
+            else:
+                st.session_state["user"], st.session_state["role"] = user, role
+                st.rerun()
+
+
+def account_sidebar(config: auth.AuthConfig, role: str, lang: str) -> None:
+    """Who is signed in, with a sign-out button (or the open-mode notice)."""
+    if config.mode == "open":
+        st.sidebar.caption(t("auth.open_mode", lang))
+        return
+    user = (st.user.get("email") or "") if config.mode == "oidc" else st.session_state["user"]
+    st.sidebar.caption(t("auth.signed_in", lang, user=user, role=t(f"role.{role}", lang)))
+    if config.mode == "oidc":
+        st.sidebar.button(t("auth.sign_out", lang), on_click=st.logout, key="sign-out")
+    elif st.sidebar.button(t("auth.sign_out", lang), key="sign-out"):
+        for key in ("user", "role"):
+            st.session_state.pop(key, None)
+        st.rerun()
 
 
 def chart_downloads(page: Page, chart, name: str, filters: Filters) -> None:

@@ -79,19 +79,61 @@ def test_viewer_sees_dashboards_but_not_import_even_by_url(demo):
     at = sign_in(app_with(PASSWORD_SECRETS), "taro", "viewer password 1")
     assert not at.exception, at.exception
     assert any("Signed in as taro (viewer)" in c.value for c in at.sidebar.caption)
-    for page in ("views/import.py", "views/review.py", "views/taxonomy.py"):
+    for page in ("pages/8_import.py", "pages/6_review.py", "pages/7_taxonomy.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)  # not registered for a viewer: no URL leads there
 
 
-@pytest.mark.parametrize("page", ["views/import.py", "views/review.py", "views/taxonomy.py"])
-def test_editor_pages_refuse_a_viewer_even_when_run_directly(demo, page):
+EDITOR_PAGES = ["pages/8_import.py", "pages/6_review.py", "pages/7_taxonomy.py"]
+# Keys of the widgets that change data, all on editor pages.
+EDITOR_BUTTONS = {"delete-go", "tag-now", "review-save", "use-preset", "save-taxonomy"}
+
+
+def editor_controls(at: AppTest) -> list[str]:
+    """The data-changing controls on screen: the uploader and the editor pages' buttons."""
+    return [w.key for w in at.file_uploader] + [b.key for b in at.button if b.key in EDITOR_BUTTONS]
+
+
+def page_run_on_its_own(page: str, secrets: dict, **state: str) -> AppTest:
+    """A page file run as the script itself, without app.py, as Streamlit's pages/ routing serves a deep
+    link before any session has run st.navigation."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=60)
     at.session_state["lang"] = "en"
-    at.session_state["role"] = "viewer"
-    at.run()
+    for key, value in state.items():
+        at.session_state[key] = value
+    for key, value in secrets.items():
+        at.secrets[key] = value
+    return at.run()
+
+
+@pytest.mark.parametrize("page", EDITOR_PAGES)
+def test_an_editor_page_run_on_its_own_asks_to_sign_in_first(demo, page):
+    at = page_run_on_its_own(page, PASSWORD_SECRETS)
+    assert not at.exception, at.exception
+    assert at.text_input(key="signin-password")
+    assert not editor_controls(at) and not at.metric and not at.dataframe
+
+
+@pytest.mark.parametrize("page", EDITOR_PAGES)
+def test_an_editor_page_run_on_its_own_never_shows_a_viewer_its_controls(demo, page):
+    at = page_run_on_its_own(page, PASSWORD_SECRETS, user="taro", role="viewer")
+    assert not at.exception, at.exception
+    assert any("Signed in as taro (viewer)" in c.value for c in at.sidebar.caption)
+    assert at.title[0].value == "Journey map"  # the router runs the viewer's default page instead
+    assert not editor_controls(at)
+
+
+@pytest.mark.parametrize("page", EDITOR_PAGES)
+def test_an_editor_page_refuses_a_viewer_even_when_the_router_offers_it(demo, page, monkeypatch):
+    from journey import ui
+
+    every_page = ui.navigation_pages
+    monkeypatch.setattr(ui, "navigation_pages", lambda role, lang: every_page("editor", lang))  # a routing bug
+    at = sign_in(app_with(PASSWORD_SECRETS), "taro", "viewer password 1")
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
     assert any("Only editors" in e.value for e in at.error)
-    assert not at.file_uploader and not at.button
+    assert not editor_controls(at)
 
 
 def test_viewer_cannot_change_data(demo):
@@ -103,7 +145,7 @@ def test_viewer_cannot_change_data(demo):
 
 def test_editor_can_import_and_delete(demo):
     at = sign_in(app_with(PASSWORD_SECRETS), "hanako", "correct horse battery")
-    at.switch_page("views/import.py").run()
+    at.switch_page("pages/8_import.py").run()
     assert not at.exception, at.exception
     assert at.file_uploader and at.button(key="delete-go")
 
@@ -134,3 +176,23 @@ def test_oidc_mode_asks_to_sign_in_before_showing_anything(demo):
     assert not at.exception, at.exception
     assert [b.label for b in at.button] == ["Sign in with your organisation account"]
     assert not at.metric and not at.dataframe
+
+
+def test_every_page_file_is_routed_and_calls_the_gate_first():
+    """Streamlit serves any file in pages/ by its URL before the router runs: each must be a known page and
+    start with page_setup() (dashboard_setup() calls it first)."""
+    import ast
+
+    from journey import ui
+
+    files = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+    assert files == sorted(p.file for p in ui.PAGES)
+    for name in files:
+        tree = ast.parse((ROOT / "pages" / name).read_text(encoding="utf-8"))
+        # Imports, the docstring and plain constants may come first; they run nothing.
+        body = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))
+                and not (isinstance(n, (ast.Expr, ast.Assign)) and isinstance(n.value, ast.Constant))]
+        first = body[0].value if isinstance(body[0], (ast.Assign, ast.Expr)) else None
+        assert isinstance(first, ast.Call) and getattr(first.func, "id", None) in ("page_setup", "dashboard_setup"), name
+        editor_only = any(k.arg == "editor_only" and getattr(k.value, "value", False) for k in first.keywords)
+        assert editor_only == next(p.editor_only for p in ui.PAGES if p.file == name), name

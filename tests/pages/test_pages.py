@@ -39,7 +39,7 @@ def test_overview_with_empty_database_points_to_import(db_path):
 
 @pytest.mark.parametrize("lang, label", [("en", "Responses"), ("ja", "回答・レビュー数")])
 def test_overview_with_demo_data_shows_kpis(demo_db, lang, label):
-    at = open_app("views/overview.py", lang=lang)
+    at = open_app("pages/5_overview.py", lang=lang)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[label] == "578"
     assert "NPS" in metrics and metrics["NPS"].startswith(("+", "-"))
@@ -47,12 +47,12 @@ def test_overview_with_demo_data_shows_kpis(demo_db, lang, label):
 
 
 def test_import_page_with_empty_history(db_path):
-    at = open_app("views/import.py")
+    at = open_app("pages/8_import.py")
     assert any("Nothing imported yet" in c.value for c in at.caption)
 
 
 def test_import_page_lists_history_and_deletes_an_import(demo_db):
-    at = open_app("views/import.py")
+    at = open_app("pages/8_import.py")
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 3
     at.button(key="delete-go").click().run()
     assert not at.exception
@@ -75,7 +75,7 @@ def upload(at: AppTest, *names: str) -> AppTest:
 
 
 def test_upload_page_imports_a_fixture_end_to_end(db_path):
-    at = upload(open_app("views/import.py"), "broken_rows.csv")
+    at = upload(open_app("pages/8_import.py"), "broken_rows.csv")
     assert len(at.dataframe) >= 1  # the preview (the role editor is a data_editor beside it)
     at.button(key="go-broken_rows.csv-" + str((FIXTURES / "broken_rows.csv").stat().st_size)).click().run()
     assert not at.exception, at.exception
@@ -87,14 +87,14 @@ def test_upload_page_imports_a_fixture_end_to_end(db_path):
 
 
 def test_upload_page_reports_a_bad_file_without_touching_the_database(db_path):
-    at = upload(open_app("views/import.py"), "report_renamed.csv")
+    at = upload(open_app("pages/8_import.py"), "report_renamed.csv")
     assert any("PDF document" in e.value for e in at.error)
     with connection.Database(db_path).connect() as con:
         assert overview.counts(con)["imports"] == 0
 
 
 def test_upload_page_imports_several_files_at_once(db_path):
-    at = upload(open_app("views/import.py", lang="ja"), "google_forms_ja_cp932.csv", "amazon_reviews_ja.csv")
+    at = upload(open_app("pages/8_import.py", lang="ja"), "google_forms_ja_cp932.csv", "amazon_reviews_ja.csv")
     buttons = [b for b in at.button if b.label.startswith("すべて取り込む")]
     buttons[0].click().run()
     assert not at.exception, at.exception
@@ -112,7 +112,7 @@ def tagged_db(demo_db: Path, monkeypatch) -> Path:
 
 def test_review_page_untagged_offers_tagging_and_tags(demo_db, monkeypatch):
     monkeypatch.setenv("JOURNEY_EMBEDDER", "hashing")
-    at = open_app("views/review.py")
+    at = open_app("pages/6_review.py")
     assert any("not tagged yet" in w.value for w in at.warning)
     at.button(key="tag-now").click().run()
     assert not at.exception, at.exception
@@ -121,7 +121,7 @@ def test_review_page_untagged_offers_tagging_and_tags(demo_db, monkeypatch):
 
 
 def test_review_page_saves_a_correction(tagged_db):
-    at = open_app("views/review.py")
+    at = open_app("pages/6_review.py")
     assert any("Labelled 0" in c.value for c in at.caption)
     assert len(at.dataframe) == 1  # the queue, shown as an editable table
     assert len(at.dataframe[0].value) == 12
@@ -137,7 +137,7 @@ def tagging_queue_first(con) -> int:
 
 
 def test_taxonomy_page_switches_preset_and_saves_a_version(tagged_db):
-    at = open_app("views/taxonomy.py")
+    at = open_app("pages/7_taxonomy.py")
     assert any("version 1" in c.value for c in at.caption)
     at.selectbox(key="preset").set_value("hotel").run()
     at.button(key="use-preset").click().run()
@@ -151,7 +151,7 @@ def test_taxonomy_page_ties_a_question_to_a_stage(tagged_db):
     from journey import tagging
     from journey.embed import HashingEmbedder
 
-    at = open_app("views/taxonomy.py")
+    at = open_app("pages/7_taxonomy.py")
     with connection.Database(tagged_db).connect() as con:
         question = dashboard.question_counts(con)["question"].iloc[0]
     box = next(s for s in at.selectbox if s.label.startswith(question))
@@ -167,10 +167,10 @@ def test_taxonomy_page_ties_a_question_to_a_stage(tagged_db):
     assert stages == [("loyalty",)]
 
 
-DASHBOARDS = ["views/journey_map.py", "views/stage.py", "views/trends.py", "views/overview.py"]
+DASHBOARDS = ["pages/1_journey.py", "pages/2_stage.py", "pages/3_trends.py", "pages/5_overview.py"]
 
 
-@pytest.mark.parametrize("page", DASHBOARDS + ["views/review.py"])
+@pytest.mark.parametrize("page", DASHBOARDS + ["pages/6_review.py"])
 def test_every_page_with_an_empty_database_says_import_first(db_path, page):
     at = open_app(page)
     assert any("No data yet" in info.value for info in at.info)
@@ -222,7 +222,7 @@ def test_trends_before_after_table(tagged_db):
     at.session_state["lang"] = "en"
     at.query_params["change"] = "2026-08-01"
     at.run()
-    at.switch_page("views/trends.py").run()
+    at.switch_page("pages/3_trends.py").run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert {"Before", "After", "Verdict"} <= set(table.columns)

@@ -6,12 +6,11 @@ import streamlit as st
 
 from journey.store import dashboard, tags
 from journey.taxonomy import PRESET_KEYS, Taxonomy, from_table, load_preset, preset_labels, switch_preset, to_table
-from journey.ui import require_editor, page_setup
+from journey.ui import page_setup
 
 MAX_QUESTIONS = 40  # a survey rarely has more free-text questions; the rest keep their setting
 
-page = page_setup()
-require_editor(page)
+page = page_setup(editor_only=True)
 st.title(page.t("taxonomy.title"))
 st.caption(page.t("taxonomy.intro"))
 

@@ -9,10 +9,9 @@ from journey.ingest import ROLES, import_file, roles_from_table, roles_table, su
 from journey.ingest.read import DELIMITER_NAMES
 from journey.ingest.scales import SCALES
 from journey.store import imports
-from journey.ui import require_editor, page_setup, read_upload
+from journey.ui import page_setup, read_upload
 
-page = page_setup()
-require_editor(page)
+page = page_setup(editor_only=True)
 st.title(page.t("import.title"))
 st.caption(page.t("import.intro"))
 max_bytes = page.settings.max_upload_mb * 1_000_000

@@ -5,8 +5,8 @@ import streamlit as st
 from journey import charts, metrics
 from journey.metrics import CELL_METRICS
 from journey.store import dashboard
-from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, seed_from_url,
-                        verbatims, write_url)
+from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, page_file,
+                        seed_from_url, verbatims, write_url)
 
 board = dashboard_setup("map.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -18,8 +18,8 @@ prev_comments, prev_responses = load_facts(page, previous) if previous else (Non
 st.caption(page.t("map.period", period=filters.describe()))
 if comments["stage"].isna().all():
     st.warning(page.t("map.untagged"))
-    if st.session_state.get("role") == "editor":
-        st.page_link("views/review.py", label=page.t("nav.review"), icon=":material/fact_check:")
+    if page.role == "editor":
+        st.page_link(page_file("review"), label=page.t("nav.review"), icon=":material/fact_check:")
 
 # --- KPI cards with the change against the previous period ----------------------------------------
 now = metrics.kpis(comments, responses)

@@ -8,10 +8,9 @@ import streamlit as st
 from journey import tagging
 from journey.store import tags
 from journey.taxonomy import UNCLASSIFIED, Taxonomy
-from journey.ui import require_editor, embedder, empty_state, has_data, page_setup
+from journey.ui import embedder, empty_state, has_data, page_setup
 
-page = page_setup()
-require_editor(page)
+page = page_setup(editor_only=True)
 st.title(page.t("review.title"))
 st.caption(page.t("review.intro"))
 if not has_data(page):
