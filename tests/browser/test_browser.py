@@ -2,67 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
 from journey.store import connection, overview
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def server(db_path: Path):
-    """A streamlit server on a free loopback port over a fresh database; stopped after the test."""
-    port = free_port()
-    env = {**os.environ, "JOURNEY_DB": str(db_path)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=15)
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM:
-        pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield instance
-        instance.close()
 
 
 def test_app_loads_and_imports_a_file(server, browser, db_path, tmp_path):
@@ -70,7 +15,7 @@ def test_app_loads_and_imports_a_file(server, browser, db_path, tmp_path):
     page.goto(server, wait_until="networkidle")
     page.get_by_text("まだデータがありません").wait_for(timeout=30_000)
 
-    # A deep link runs through app.py (shared sidebar and, later, the sign-in gate).
+    # A deep link gets the shared layout too (here the language switch in the sidebar).
     page.goto(f"{server}/import", wait_until="networkidle")
     page.get_by_role("heading", name="取り込み").first.wait_for(timeout=30_000)
     page.get_by_text("表示言語").wait_for(timeout=30_000)
