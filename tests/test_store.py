@@ -170,7 +170,7 @@ def single_module_database(tmp_path_factory) -> tuple[Path, Path, dict]:
         pytest.skip(f"commit {SINGLE_MODULE_COMMIT[:7]} is not in this clone: {archive.stderr.decode().strip()}")
     old = tmp_path_factory.mktemp("single-module-store")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(old, filter="data")
+        tar.extractall(old, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))  # 3.11.4+
     db, export = old / "old.duckdb", old / "old-export.csv"
     env = {**os.environ, "PYTHONPATH": str(old), "JOURNEY_DB": str(db)}
     run = subprocess.run([sys.executable, "-c", _OLD_CODE, str(db), str(export)], cwd=old, env=env,
