@@ -28,8 +28,10 @@ from journey import metrics, tagging, themes  # noqa: E402
 from journey.filters import Filters  # noqa: E402
 from journey.ingest import import_file  # noqa: E402
 from journey.store import connection, dashboard, embeddings, overview, tags  # noqa: E402
-from journey.tagging import Anchors, OwnerLabels  # noqa: E402
+from journey.heads import Head  # noqa: E402
+from journey.tagging import SENTIMENTS, OwnerLabels  # noqa: E402
 from journey.taxonomy import load_preset  # noqa: E402
+from journey.training.train import STAGE_KEYS, TOUCH_KEYS  # noqa: E402
 
 DIM = 64
 MODEL = "bench-random-64"
@@ -47,12 +49,13 @@ def build(comments: int, folder: Path) -> Path:
         units = tags.units_for_tagging(con)
         x = rng.normal(size=(len(units), DIM)).astype(np.float32)
         x /= np.linalg.norm(x, axis=1, keepdims=True)
-        embeddings.save_embeddings(con, MODEL, units.merge(con.execute("SELECT id AS unit_id, text_hash FROM units")
-                                                           .fetchdf(), on="unit_id")["text_hash"].tolist(), x)
-        group = lambda: rng.normal(size=(4, DIM)).astype(np.float32)  # noqa: E731
-        anchors = Anchors(taxonomy.stage_keys(), [group() for _ in taxonomy.stages], taxonomy.touchpoint_keys(),
-                          [group() for _ in taxonomy.touchpoints], group(), group())
-        unit_tags, comment_tags = tagging.tag_vectors(x, units, anchors, OwnerLabels.empty(DIM), {})
+        embeddings.save_embeddings(con, MODEL, units["text_hash"].tolist(), x)
+        heads = {name: Head(list(keys), rng.normal(size=(DIM, len(keys))).astype(np.float32) * 3,
+                            np.zeros(len(keys), np.float32), np.full(len(keys), 1 / len(keys)))
+                 for name, keys in (("stage", STAGE_KEYS), ("touchpoint", TOUCH_KEYS), ("sentiment", SENTIMENTS))}
+        model = tagging.build_model(lambda texts: np.zeros((len(texts), DIM), np.float32), taxonomy, MODEL,
+                                    trained=(heads, {}, "random"))
+        unit_tags, comment_tags = tagging.tag_vectors(x, units, model, OwnerLabels.empty(DIM), {})
         tags.save_tags(con, unit_tags.assign(model_id=MODEL), comment_tags.assign(model_id=MODEL), 1)
     return db
 

@@ -23,10 +23,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "review.tagged": {"ja": "{units} 件の文を {seconds:.1f} 秒で分類しました（未分類 {share:.0%}）",
                       "en": "Tagged {units} units in {seconds:.1f} s ({share:.0%} unclassified)"},
     "review.untagged": {"ja": "まだ分類されていないコメントがあります。", "en": "Some comments are not tagged yet."},
-    "review.accuracy": {"ja": "修正済み {n} 件・あなたの修正から推定した正解率 {acc:.0%}（{folds} 分割交差検証）",
-                        "en": "Labelled {n} · estimated accuracy now {acc:.0%} ({folds}-fold cross-validation on your labels)"},
-    "review.accuracy_pending": {"ja": "修正済み {n} 件。各段階に3件ずつ以上修正すると、正解率の推定を表示します。",
-                                "en": "Labelled {n}. Once two or more stages have 3 corrections each, an accuracy estimate appears here."},
+    "review.accuracy": {"ja": "修正済み {n} 件。修正を1件ずつ伏せて確かめると、分類はあなたの修正の {acc:.0%} と一致します"
+                               "（修正を学習する前は {before:.0%}、{folds} 分割交差検証）。",
+                        "en": "Labelled {n}. Holding out each correction in turn, the tagger agrees with {acc:.0%} of "
+                              "your corrections (before learning from them: {before:.0%}; {folds}-fold cross-validation)."},
+    "review.accuracy_pending": {"ja": "修正済み {n} 件。10 件以上修正すると、分類があなたの修正とどれだけ一致するかを表示します。",
+                                "en": "Labelled {n}. Once you have corrected 10 comments, how often the tagger agrees with "
+                                      "your corrections appears here."},
     "review.queue": {"ja": "まず確認してほしいコメント（判断に迷ったもの・似たコメントが多いもの）",
                      "en": "Check these first (least certain, and each standing for many similar comments)"},
     "review.all": {"ja": "すべてのコメント", "en": "All comments"},

@@ -1,67 +1,68 @@
-"""Units → journey stage, touchpoint and sentiment, with scores, margins and honest abstention.
+"""Units → journey stage, touchpoint and sentiment, with probabilities and honest abstention.
 
-How a unit is scored against a category (a stage or a touchpoint):
-- similarity to the category's example phrases and descriptions (mean of the top-k cosines, blended with
-  the cosine to their centroid), plus the owner's corrected units of that category as further examples;
-- turned into probabilities with a temperature measured from the scores themselves (cosine scales differ
-  per model: e5 puts everything between 0.8 and 0.93), so thresholds are never fixed cosines;
-- once the owner has labelled a few units per category, a logistic regression over those labels is
-  blended in, its weight growing with the number of labels;
-- "unclassified" when the gap between the best and second-best probability is among the smallest
-  `abstain_share` of the corpus (calibrated on the corpus at hand, per model);
-- a comment answering a question the owner tied to a stage (Taxonomy.question_stages) takes that stage.
-Sentiment: position between positive and negative anchor phrases, standardised over the corpus, plus
-the response's own score (a 1-star review is not "positive").
+The tagger is a set of trained heads over the frozen sentence embedding (journey/heads.py): a stage head
+(7 stages + unclassified), a touchpoint head and a sentiment head, shipped for the default model and
+trained from the labelled corpus in journey/training/. How a comment is tagged:
+- its sentences (units) and the comment as a whole (the mean of its unit vectors) go through the heads;
+- class priors start from the mix of real feedback (usage dominates) and follow the corpus at hand: each
+  survey question's mix is estimated from its own comments, shrunk towards the real-feedback mix;
+- a stage other than usage must be probable enough (`Settings.minority_threshold`); below that the
+  comment is usage, or unclassified when the head finds no journey content: never a confident minority
+  stage on weak evidence;
+- a comment's `stages` are its own stage plus every stage one of its sentences carries confidently;
+- the owner's corrections move the heads (heads.adapt), and a question the owner tied to a stage
+  (Taxonomy.question_stages) gives its comments that stage; a touchpoint column in the export wins;
+- sentiment is the sentiment head's reading of the text plus the response's own score.
+A taxonomy maps its categories onto the heads' classes (`Category.covers`, the key itself by default);
+a category the heads do not know learns from its example phrases and the owner's corrections.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from journey.embed import Embedder, embed_cached
-from journey.embed import text_hash
+from journey import heads as H
 from journey.store import connection, embeddings, tags
-from journey.taxonomy import UNCLASSIFIED, Taxonomy, sentiment_phrases, switch_preset
+from journey.embed import Embedder, embed_cached, text_hash
+from journey.taxonomy import UNCLASSIFIED, Category, Taxonomy, load_preset, switch_preset
 from journey.text import split_units
 
 SENTIMENTS = ("positive", "neutral", "negative")
-TOP_K = 3
-BELOW_ANY_COSINE = -2.0  # fills the padding of the example grid in group_scores
+USAGE = "usage"
+NO_TOUCHPOINT = "none"
+_LABEL_PARTS = re.compile(r"[・&/、,（）()]| and ")
 
 
 @dataclass
 class Settings:
-    """Tunable knobs; defaults chosen on bench/accuracy.py."""
+    """Decision knobs. Defaults come from the shipped heads' training (cross-validated on the training
+    corpus, never on the evaluation rows); see journey/training/train.py."""
 
-    abstain_share: float = 0.15
-    touchpoint_abstain_share: float = 0.15
-    neutral_band: float = 0.35
-    rating_weight: float = 0.9
-    min_labels_per_class: int = 3
+    minority_threshold: float = 0.5       # a stage other than usage needs this probability
+    touches_threshold: float = 0.7        # a stage the comment touches (its "touches" head) joins its stages
+    second_stage_threshold: float = 0.9   # a sentence's own stage joins the comment's stages at this probability
+    touchpoint_threshold: float = 0.35    # below it the touchpoint is unclassified
+    rating_weight: float = 1.0            # how much the response's own score moves sentiment
+    owner_strength: float = 4.0           # one correction's weight against the pull to the shipped heads
+    question_pseudo_count: float = 150.0  # comments' worth of trust in the real-feedback prior per question
 
-
-@dataclass
-class Anchors:
-    """Embedded prototype texts of one taxonomy for one model."""
-
-    stage_keys: list[str]
-    stage_groups: list[np.ndarray]
-    touchpoint_keys: list[str]
-    touchpoint_groups: list[np.ndarray]
-    positive: np.ndarray
-    negative: np.ndarray
+    @classmethod
+    def for_model(cls, decision: dict) -> "Settings":
+        known = {k: float(v) for k, v in decision.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
 
 
 @dataclass
 class OwnerLabels:
     """The owner's corrected comments (each as the mean of its unit vectors) with their labels (None
-    where a field was not corrected) and the survey question each answers (a strong hint: "what would
-    you recommend" → loyalty)."""
+    where a field was not corrected) and the survey question each answers."""
 
     vectors: np.ndarray
     stage: list[str | None] = field(default_factory=list)
@@ -74,179 +75,201 @@ class OwnerLabels:
         return cls(np.zeros((0, dim), np.float32))
 
 
-def build_anchors(embed: Callable[[list[str]], np.ndarray], taxonomy: Taxonomy) -> Anchors:
-    """Embed every prototype text of the taxonomy and the sentiment phrases (one call, cache-friendly)."""
-    groups = [c.prototype_texts() for c in taxonomy.stages] + [c.prototype_texts() for c in taxonomy.touchpoints]
-    phrases = sentiment_phrases()
-    texts = [t for g in groups for t in g] + phrases["positive"] + phrases["negative"]
-    vectors = embed(texts)
-    out, start = [], 0
-    for group in groups:
-        out.append(vectors[start:start + len(group)])
-        start += len(group)
-    n_pos = len(phrases["positive"])
-    pos, neg = vectors[start:start + n_pos], vectors[start + n_pos:]
-    n_stages = len(taxonomy.stages)
-    return Anchors(taxonomy.stage_keys(), out[:n_stages], taxonomy.touchpoint_keys(), out[n_stages:], pos, neg)
+# --- the model: heads mapped onto a taxonomy -------------------------------------------------------
 
 
-def group_scores(x: np.ndarray, groups: Sequence[np.ndarray], k: int = TOP_K, chunk: int = 8192) -> np.ndarray:
-    """(n units × groups) similarity: half the mean of the top-k cosines to the group's examples, half the
-    cosine to the group's centroid.
+@dataclass
+class Field:
+    """One head seen through a taxonomy: `keys` are the taxonomy's categories (plus unclassified for
+    stages), `covers[j]` the head classes summed into category j."""
 
-    The examples are laid out as a grid (example rank × group part) padded below any cosine, so one matrix
-    product per chunk of units scores every example, and the top k of each part are kept as k running
-    maxima down the grid (a few vector operations instead of a sort). A group taller than the grid (one
-    with many owner corrections) is cut into parts of the grid's height, whose top k are merged.
-    """
-    out = np.full((len(x), len(groups)), -1.0, np.float32)
-    sizes = np.array([len(g) for g in groups], dtype=np.int64)
-    if len(x) == 0 or not sizes.any():
+    head: H.Head
+    keys: list[str]
+    covers: np.ndarray  # (head classes × keys) 0/1
+
+    def proba(self, x: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities over this field's keys."""
+        return self.head.proba(x, prior) @ self.covers
+
+    def label_sets(self, labels: Sequence[str | None]) -> list[list[str] | None]:
+        """Each label (a taxonomy key) as the head classes it covers; None stays None."""
+        out = []
+        for label in labels:
+            if label is None or label not in self.keys:
+                out.append(None)
+                continue
+            j = self.keys.index(label)
+            out.append([self.head.keys[h] for h in np.flatnonzero(self.covers[:, j])])
         return out
-    present = np.flatnonzero(sizes)
-    height = _grid_height(sizes[present], k)
-    dim = x.shape[1]
-    parts = [(j, start) for j in present for start in range(0, int(sizes[j]), height)]
-    grid = np.zeros((height, len(parts), dim), np.float32)
-    for column, (j, start) in enumerate(parts):
-        examples = groups[j][start:start + height]
-        grid[:len(examples), column] = examples
-    padding = np.arange(height)[:, None] >= np.array([min(height, sizes[j] - s) for j, s in parts])[None, :]
-    centroids = np.vstack([_unit_length(groups[j].mean(axis=0, keepdims=True)) for j in present])
-    flat = np.vstack([grid.reshape(-1, dim), centroids]).astype(np.float32)  # centroids as the last rows
-    cells = height * len(parts)
-    part_of = {j: [c for c, (owner, _) in enumerate(parts) if owner == j] for j in present}
-    kk = np.minimum(k, sizes[present])[:, None]
-    taken = (np.arange(k)[:, None, None] < kk[None, :, :])
-    scores = np.empty((len(present), len(x)), np.float32)
-    for start in range(0, len(x), chunk):
-        block = x[start:start + chunk].astype(np.float32, copy=False)
-        product = flat @ block.T
-        sims = product[:cells].reshape(height, len(parts), len(block))
-        sims[padding] = BELOW_ANY_COSINE
-        tops = _top_k(sims, k)
-        if len(parts) > len(present):  # merge the parts of each group: top k of their top k's
-            tops = np.stack([_top_k(tops[:, part_of[j], :].reshape(-1, 1, len(block)), k)[:, 0]
-                             if len(part_of[j]) > 1 else tops[:, part_of[j][0]] for j in present], axis=1)
-        top_mean = (tops * taken).sum(axis=0) / kk
-        scores[:, start:start + len(block)] = 0.5 * top_mean + 0.5 * product[cells:]
-    out[:, present] = scores.T
-    return out
 
 
-def _grid_height(sizes: np.ndarray, k: int) -> int:
-    """The grid height with the fewest cells once every group is cut into parts of that height (the
-    matrix product and the running maxima cost in proportion to the cells), no lower than the median
-    group (merging the parts of most groups would cost more than padding saves) nor than k."""
-    low = max(k, int(np.median(sizes)))
-    heights = np.arange(low, max(low, int(sizes.max())) + 1)
-    cells = heights * np.ceil(sizes[None, :] / heights[:, None]).sum(axis=1)
-    return int(heights[len(heights) - 1 - np.argmin(cells[::-1])])  # the tallest of the cheapest
+@dataclass
+class Model:
+    """The heads of one embedding model, mapped onto one taxonomy, with the decision settings."""
+
+    model_id: str
+    stage: Field
+    touchpoint: Field
+    sentiment: H.Head
+    touches: H.MultiHead | None   # does the comment touch each stage at all (secondary stages included)
+    touches_covers: np.ndarray    # (touches keys × stage keys) 0/1
+    settings: Settings
+    source: str  # "shipped" or "trained here" (no shipped heads for this embedding model)
+    touchpoint_labels: list[tuple[str, str]] = field(default_factory=list)  # (key, label or key), ja and en
 
 
-def _top_k(rows: np.ndarray, k: int) -> np.ndarray:
-    """(k × columns × n) the k largest values down axis 0 of a (rows × columns × n) array, largest first."""
-    tops = np.full((k,) + rows.shape[1:], BELOW_ANY_COSINE, np.float32)
-    carry, spare = np.empty(rows.shape[1:], np.float32), np.empty(rows.shape[1:], np.float32)
-    for row in rows:  # insert each row into the sorted running maxima tops[0] >= tops[1] >= ...
-        np.copyto(carry, row)
-        for top in tops:
-            np.minimum(top, carry, out=spare)
-            np.maximum(top, carry, out=top)
-            carry, spare = spare, carry
-    return tops
+def _field(head: H.Head, categories: Sequence[Category], extra: Sequence[str]) -> tuple[H.Head, list[str], list[Category]]:
+    """Head classes per category (`covers`, else the key), with a new head class for each category the
+    head does not know; returns the (possibly extended) head, the field's keys and the new categories."""
+    new = [c for c in categories if not [k for k in (c.covers or [c.key]) if k in head.keys]]
+    if new:
+        head = extend(head, [c.key for c in new])
+    keys = [c.key for c in categories] + list(extra)
+    return head, keys, new
 
 
-def temperature(scores: np.ndarray) -> float:
-    """Spread of scores across categories (row-centred std): the model's own cosine scale."""
-    if scores.size == 0 or scores.shape[1] < 2:
-        return 1.0
-    centred = scores - scores.mean(axis=1, keepdims=True)
-    return float(max(centred.std(), 1e-4))
+def _covers(head: H.Head, categories: Sequence[Category], extra: Sequence[str]) -> np.ndarray:
+    matrix = np.zeros((len(head.keys), len(categories) + len(extra)), np.float32)
+    for j, c in enumerate(categories):
+        for key in c.covers or [c.key]:
+            if key in head.keys:
+                matrix[head.keys.index(key), j] = 1.0
+    for j, key in enumerate(extra, start=len(categories)):
+        matrix[head.keys.index(key), j] = 1.0
+    # Head classes no category covers (a stage the owner removed): their mass is dropped by renormalising.
+    return matrix
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=1, keepdims=True)
+def extend(head: H.Head, keys: list[str], share: float = 0.03) -> H.Head:
+    """The head with new classes (zero weights, a small prior share) for categories it was not trained on."""
+    dim = head.weights.shape[0]
+    weights = np.hstack([head.weights, np.zeros((dim, len(keys)), np.float32)])
+    bias = np.concatenate([head.bias, np.zeros(len(keys), np.float32)])
+    prior = np.concatenate([head.prior * (1 - share * len(keys)), np.full(len(keys), share)])
+    return H.Head(head.keys + list(keys), weights, bias, prior, head.temperature, head.meta)
 
 
-def _with_owner_examples(groups: Sequence[np.ndarray], keys: list[str], vectors: np.ndarray,
-                         labels: list[str | None]) -> list[np.ndarray]:
+def build_model(embed: Callable[[list[str]], np.ndarray], taxonomy: Taxonomy, model_id: str,
+                settings: Settings | None = None,
+                trained: tuple[dict[str, H.Head], dict, str] | None = None) -> Model:
+    """The heads for this embedding model (shipped, or trained here from the team-written corpus when
+    none were shipped for it; `trained` (heads, decision settings, source) overrides both) mapped onto `taxonomy`; categories the heads do
+    not know, and example phrases the owner added, are learnt from the taxonomy's examples."""
+    heads, decision, source = trained or model_heads(model_id, embed)
+    stage_head, stage_keys, new_stages = _field(heads["stage"], taxonomy.stages, [UNCLASSIFIED])
+    touch_head, touch_keys, new_touch = _field(heads["touchpoint"], taxonomy.touchpoints, [NO_TOUCHPOINT])
+    stage = Field(stage_head, stage_keys, _covers(stage_head, taxonomy.stages, [UNCLASSIFIED]))
+    touch = Field(touch_head, touch_keys, _covers(touch_head, taxonomy.touchpoints, [NO_TOUCHPOINT]))
+    settings = settings or Settings.for_model(decision)
+    for f, examples in ((stage, taxonomy_examples(taxonomy, "stages", new_stages)),
+                        (touch, taxonomy_examples(taxonomy, "touchpoints", new_touch))):
+        if examples:
+            texts, labels = zip(*examples)
+            f.head = adapt_field(f, embed(list(texts)), list(labels), settings.owner_strength / 2)
+    labels = [(c.key, part.strip()) for c in taxonomy.touchpoints for text in (c.key, *c.label.values())
+              for part in _LABEL_PARTS.split(text) if len(part.strip()) > 1]
+    touches = heads.get("touches")
+    touches_covers = np.zeros((len(touches.keys) if touches else 0, len(stage_keys)), np.float32)
+    if touches is not None:
+        for j, c in enumerate(taxonomy.stages):
+            for key in c.covers or [c.key]:
+                if key in touches.keys:
+                    touches_covers[touches.keys.index(key), j] = 1.0
+    return Model(model_id, stage, touch, heads["sentiment"], touches, touches_covers, settings, source, labels)
+
+
+def taxonomy_examples(taxonomy: Taxonomy, kind: str, new: Sequence[Category]) -> list[tuple[str, str]]:
+    """(text, key) pairs the heads should learn from: every example and description of a category they do
+    not know, and the example phrases the owner added to a known one (those the preset does not ship)."""
+    try:
+        shipped = {c.key: set(c.prototype_texts()) for c in getattr(load_preset(taxonomy.key), kind)}
+    except KeyError:
+        shipped = {}
+    new_keys = {c.key for c in new}
     out = []
-    for key, group in zip(keys, groups):
-        mine = vectors[[i for i, label in enumerate(labels) if label == key]] if len(vectors) else vectors
-        out.append(np.vstack([group, mine]) if len(mine) else group)
+    for c in getattr(taxonomy, kind):
+        texts = c.prototype_texts() if c.key in new_keys else [t for t in c.prototype_texts()
+                                                                   if t not in shipped.get(c.key, set())]
+        out += [(t, c.key) for t in texts]
     return out
 
 
-def prototype_probs(x: np.ndarray, groups: Sequence[np.ndarray]) -> np.ndarray:
-    """Probabilities over the groups from prototype similarity, at the model's own temperature."""
-    scores = group_scores(x, groups)
-    return softmax(scores / temperature(scores))
+def adapt_field(f: Field, x: np.ndarray, labels: list[str | None], strength: float) -> H.Head:
+    """The field's head moved towards labelled examples given in taxonomy keys."""
+    sets = f.label_sets(labels)
+    keep = [i for i, s in enumerate(sets) if s]
+    if not keep:
+        return f.head
+    return H.adapt(f.head, x[keep], [sets[i] for i in keep], strength=strength)
 
 
-def _features(x: np.ndarray, proto: np.ndarray, questions: Sequence[str], vocabulary: list[str]) -> np.ndarray:
-    onehot = np.zeros((len(x), len(vocabulary)), np.float32)
-    index = {q: i for i, q in enumerate(vocabulary)}
-    for row, q in enumerate(questions):
-        if q in index:
-            onehot[row, index[q]] = 1.0
-    return np.hstack([x, proto, onehot])
+@lru_cache(maxsize=4)
+def _shipped(model_id: str) -> tuple[dict[str, H.Head], dict] | None:
+    path = H.shipped_path(model_id)
+    return H.load(path) if path else None
 
 
-def classifier_probs(x: np.ndarray, proto: np.ndarray, questions: Sequence[str], keys: list[str],
-                     owner: OwnerLabels, owner_field: list[str | None], groups: Sequence[np.ndarray],
-                     min_per_class: int) -> tuple[np.ndarray | None, int]:
-    """Logistic regression over the owner's labels (features: embedding, prototype probabilities and the
-    survey question); returns probabilities over `keys` and the number of labels used.
-
-    None until at least two categories have `min_per_class` labels each.
-    """
-    pairs = [(i, label) for i, label in enumerate(owner_field) if label in keys]
-    counts = pd.Series([label for _, label in pairs], dtype=object).value_counts()
-    usable = counts[counts >= min_per_class]
-    if len(usable) < 2:
-        return None, 0
-    from sklearn.linear_model import LogisticRegression
-
-    rows = [i for i, label in pairs if label in usable.index]
-    owner_questions = [owner.question[i] if i < len(owner.question) else "" for i in rows]
-    vocabulary = sorted(set(owner_questions))
-    train = _features(owner.vectors[rows], prototype_probs(owner.vectors[rows], groups), owner_questions,
-                      vocabulary)
-    model = LogisticRegression(C=4.0, max_iter=1000, class_weight="balanced")
-    model.fit(train, [owner_field[i] for i in rows])
-    predicted = model.predict_proba(_features(x, proto, questions, vocabulary))
-    probs = np.full((len(x), len(keys)), 1e-3, np.float32)
-    for column, cls in enumerate(model.classes_):
-        probs[:, keys.index(cls)] = predicted[:, column]
-    # The owner's labels are not a sample of the corpus (the review queue asks about rare and unsure
-    # comments), so re-weight by the corpus class mix as the prototypes see it (Saerens et al. 2002).
-    if len(proto) and proto.shape[1] == len(keys):
-        corpus_prior = proto.mean(axis=0) + 1e-3
-        probs = probs * (corpus_prior / corpus_prior.sum() * len(keys))
-    return probs / probs.sum(axis=1, keepdims=True), len(rows)
+_TRAINED_HERE: dict[str, tuple[dict[str, H.Head], dict]] = {}
 
 
-def decide(probs: np.ndarray, keys: list[str], abstain_share: float,
-           calibrate_on: np.ndarray | None = None) -> pd.DataFrame:
-    """Best key per row with its probability and margin; the smallest-margin `abstain_share` abstain.
+def model_heads(model_id: str, embed: Callable[[list[str]], np.ndarray]) -> tuple[dict[str, H.Head], dict, str]:
+    """(heads, decision settings, "shipped" | "trained here") for an embedding model. A model without
+    shipped heads gets heads trained once per process from the team-written corpus kept in the package."""
+    shipped = _shipped(model_id)
+    if shipped is not None:
+        heads, info = shipped
+        return heads, info.get("decision", {}), "shipped"
+    if model_id not in _TRAINED_HERE:
+        from journey.training.portable import train_portable_heads
 
-    `calibrate_on` (a row mask) limits the rows the threshold is measured on: comments the owner already
-    labelled are confidently right and would otherwise push the abstentions onto everything else.
-    """
+        _TRAINED_HERE[model_id] = train_portable_heads(embed)
+    heads, info = _TRAINED_HERE[model_id]
+    return heads, info.get("decision", {}), "trained here"
+
+
+# --- deciding ------------------------------------------------------------------------------------
+
+
+def decide_stage(probs: np.ndarray, keys: list[str], threshold: float) -> pd.DataFrame:
+    """Best stage per row with its probability and margin. A stage other than usage (and other than
+    unclassified) must reach `threshold`; below it the row is usage when usage is the likelier of the two
+    fallbacks, else unclassified."""
     if len(probs) == 0:
-        return pd.DataFrame({"key": pd.Series(dtype=object), "score": pd.Series(dtype=float),
-                             "margin": pd.Series(dtype=float)})
+        return _decided([], [], [])
+    order = np.argsort(-probs, axis=1)
+    rows = np.arange(len(probs))
+    best, second = order[:, 0], order[:, 1] if probs.shape[1] > 1 else order[:, 0]
+    margin = probs[rows, best] - (probs[rows, second] if probs.shape[1] > 1 else 0)
+    names = np.array(keys, dtype=object)
+    chosen = names[best].copy()
+    usage = keys.index(USAGE) if USAGE in keys else None
+    unclassified = keys.index(UNCLASSIFIED)
+    minority = ~np.isin(best, [i for i in (usage, unclassified) if i is not None])
+    weak = minority & (probs[rows, best] < threshold)
+    if usage is not None:
+        fallback = np.where(probs[:, usage] >= probs[:, unclassified], USAGE, UNCLASSIFIED)
+    else:
+        fallback = np.full(len(probs), UNCLASSIFIED, dtype=object)
+    chosen[weak] = fallback[weak]
+    return _decided(chosen, probs[rows, best], margin)
+
+
+def decide_touchpoint(probs: np.ndarray, keys: list[str], threshold: float) -> pd.DataFrame:
+    """Best touchpoint per row; 'none' or a probability under `threshold` is unclassified."""
+    if len(probs) == 0:
+        return _decided([], [], [])
     order = np.argsort(-probs, axis=1)
     rows = np.arange(len(probs))
     best = probs[rows, order[:, 0]]
-    margin = best - (probs[rows, order[:, 1]] if probs.shape[1] > 1 else 0)
-    reference = margin[calibrate_on] if calibrate_on is not None and calibrate_on.any() else margin
-    threshold = float(np.quantile(reference, abstain_share)) if abstain_share > 0 else -1.0
-    chosen = np.where(margin <= threshold, UNCLASSIFIED, np.array(keys, dtype=object)[order[:, 0]])
-    return pd.DataFrame({"key": chosen, "score": best, "margin": margin})
+    margin = best - probs[rows, order[:, 1]]
+    chosen = np.array(keys, dtype=object)[order[:, 0]]
+    chosen[(chosen == NO_TOUCHPOINT) | (best < threshold)] = UNCLASSIFIED
+    return _decided(chosen, best, margin)
+
+
+def _decided(key, score, margin) -> pd.DataFrame:
+    return pd.DataFrame({"key": pd.Series(key, dtype=object), "score": pd.Series(score, dtype=float),
+                         "margin": pd.Series(margin, dtype=float)})
 
 
 def rating_prior(nps: pd.Series, rating: pd.Series) -> np.ndarray:
@@ -259,122 +282,145 @@ def rating_prior(nps: pd.Series, rating: pd.Series) -> np.ndarray:
     nps_v, rating_v = nps.to_numpy(dtype="float64"), rating.to_numpy(dtype="float64")
     from_nps = np.where(nps_v >= 9, 1.0, np.where(nps_v <= 6, -1.0, 0.0))
     from_rating = np.where(rating_v >= 4, 1.0, np.where(rating_v <= 2, -1.0, np.where(rating_v < 3, -0.5, 0.0)))
-    return np.where(~np.isnan(rating_v), from_rating, from_nps).astype(np.float32)
+    return np.where(~np.isnan(rating_v), from_rating, np.where(np.isnan(nps_v), 0.0, from_nps)).astype(np.float32)
 
 
-def sentiment(x: np.ndarray, anchors: Anchors, prior: np.ndarray, settings: Settings) -> np.ndarray:
-    """Signed sentiment score per unit (above `neutral_band` positive, below its negative negative):
-    the unit's position between positive and negative anchor phrases, standardised over the corpus,
-    plus the response's own score."""
-    raw = group_scores(x, [anchors.positive, anchors.negative])
-    axis = raw[:, 0] - raw[:, 1]
-    spread = float(axis.std()) if len(axis) > 1 else 1.0
-    z = (axis - float(np.median(axis))) / max(spread, 1e-4)
-    return z + settings.rating_weight * prior
+def sentiment_reading(probs: np.ndarray, prior: np.ndarray, rating_weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """(label, signed score) per row: the sentiment head's log-probabilities with the response's own score
+    added towards positive (+1) or negative (−1); the label is the likeliest of the three, the score the
+    log-odds of positive against negative."""
+    log_p = np.log(np.maximum(probs, 1e-6)) + rating_weight * prior[:, None] * np.array([1.0, 0.0, -1.0])
+    labels = np.array(SENTIMENTS, dtype=object)[log_p.argmax(axis=1)] if len(log_p) else np.array([], dtype=object)
+    return labels, (log_p[:, 0] - log_p[:, 2]).astype(np.float32)
 
 
-def sentiment_label(score: np.ndarray, neutral_band: float) -> np.ndarray:
-    return np.where(score > neutral_band, "positive", np.where(score < -neutral_band, "negative", "neutral"))
+def question_priors(head: H.Head, xc: np.ndarray, questions: Sequence[str], pseudo_count: float) -> np.ndarray:
+    """A prior per comment: its question's class mix estimated from that question's own comments (EM
+    over the head's balanced probabilities), shrunk towards the real-feedback mix. Answers to "what was
+    inconvenient?" lean negative, answers to "what would you recommend?" lean loyalty."""
+    priors = np.tile(head.prior, (len(xc), 1))
+    if len(xc) == 0:
+        return priors
+    balanced = H.softmax(head.logits(xc))
+    questions = pd.Series(list(questions), dtype=object).fillna("")
+    for _, index in questions.groupby(questions).groups.items():
+        rows = questions.index.get_indexer(index)
+        priors[rows] = H.adapt_prior(balanced[rows], head.prior, pseudo_count)
+    return priors
 
 
-def map_touchpoint_values(values: Sequence[str], embed: Callable[[list[str]], np.ndarray],
-                          anchors: Anchors) -> dict[str, str]:
+def map_touchpoint_values(values: Sequence[str], model: Model,
+                          embed: Callable[[list[str]], np.ndarray]) -> dict[str, str]:
     """Raw values of an export's touchpoint column (e.g. 店舗（カフェ）, アプリ) → touchpoint keys.
 
-    Values that fit no touchpoint clearly (その他, Other) are left out, so inference decides for them.
+    A value naming a touchpoint's label maps to it; otherwise the touchpoint head reads the value, and
+    a value it cannot place clearly (その他, Other) is left out, so inference decides for those comments.
     """
     distinct = sorted({v for v in values if isinstance(v, str) and v.strip()})
     if not distinct:
         return {}
-    scores = group_scores(embed(distinct), anchors.touchpoint_groups)
-    probs = softmax(scores / temperature(scores))
-    out = {}
-    for value, row in zip(distinct, probs):
-        order = np.argsort(-row)
-        if row[order[0]] - row[order[1]] > 0.05 and value.strip().lower() not in {"その他", "other", "others"}:
-            out[value] = anchors.touchpoint_keys[order[0]]
+    out: dict[str, str] = {}
+    unplaced = []
+    for value in distinct:
+        if value.strip().lower() in {"その他", "other", "others", "none", "なし"}:
+            continue
+        named = [k for k, label in model.touchpoint_labels if label and label.lower() in value.lower()]
+        if len(set(named)) == 1:
+            out[value] = named[0]
+        else:
+            unplaced.append(value)
+    if unplaced:
+        probs = model.touchpoint.proba(embed(unplaced), np.full(len(model.touchpoint.head.keys),
+                                                                1.0 / len(model.touchpoint.head.keys)))
+        for value, row in zip(unplaced, probs):
+            best = int(np.argmax(row))
+            key = model.touchpoint.keys[best]
+            if row[best] >= 0.5 and key != NO_TOUCHPOINT:
+                out[value] = key
     return out
 
 
-def tag_vectors(x: np.ndarray, units: pd.DataFrame, anchors: Anchors, owner: OwnerLabels,
-                touchpoint_map: dict[str, str], settings: Settings | None = None,
-                corrected: set[int] | frozenset[int] = frozenset(),
+def tag_vectors(x: np.ndarray, units: pd.DataFrame, model: Model, owner: OwnerLabels,
+                touchpoint_map: dict[str, str], corrected: set[int] | frozenset[int] = frozenset(),
                 question_stages: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Unit tags and comment tags for embedded units.
 
-    `units` needs unit_id, comment_id, question, touchpoint_column, nps, rating. A comment's stage and
-    touchpoint come from its units' probabilities (the strongest signal of each category over its
-    sentences), with abstention decided among comments; its `stages` are every stage its units carry.
+    `units` needs unit_id, comment_id, question, touchpoint_column, nps, rating.
     """
-    settings = settings or Settings()
-    questions = units["question"].fillna("").tolist() if len(units) else []
-    # Units: prototypes (plus the owner's corrected comments as extra examples).
-    stage_p = prototype_probs(x, _with_owner_examples(anchors.stage_groups, anchors.stage_keys, owner.vectors,
-                                                      owner.stage))
-    touch_p = prototype_probs(x, _with_owner_examples(anchors.touchpoint_groups, anchors.touchpoint_keys,
-                                                      owner.vectors, owner.touchpoint))
-    feel = sentiment(x, anchors, rating_prior(units["nps"], units["rating"]), settings)
-    given = units["touchpoint_column"].map(touchpoint_map) if len(units) else pd.Series(dtype=object)
-
-    def override(decided: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
-        # A touchpoint column in the export (or a question the owner tied to a stage) wins over inference.
-        known = values.notna().to_numpy()
-        decided.loc[known, "key"] = values[known].to_numpy()
-        decided.loc[known, "score"] = 1.0
-        decided.loc[known, "margin"] = 1.0
-        return decided
-
-    stage_u = decide(stage_p, anchors.stage_keys, settings.abstain_share)
-    touch_u = override(decide(touch_p, anchors.touchpoint_keys, settings.touchpoint_abstain_share), given)
-    unit_tags = pd.DataFrame({
-        "unit_id": units["unit_id"].to_numpy(), "comment_id": units["comment_id"].to_numpy(),
-        "stage": stage_u["key"].to_numpy(), "stage_score": stage_u["score"].to_numpy(),
-        "stage_margin": stage_u["margin"].to_numpy(),
-        "touchpoint": touch_u["key"].to_numpy(), "touchpoint_score": touch_u["score"].to_numpy(),
-        "touchpoint_margin": touch_u["margin"].to_numpy(),
-        "sentiment": sentiment_label(feel, settings.neutral_band), "sentiment_score": feel})
-
-    # Comments: their units' probabilities averaged, blended with the owner-trained classifier, which
-    # sees the comment as a whole (mean of its unit vectors) and the question it answers.
+    settings = model.settings
+    stage_f, touch_f, sentiment_head = _with_owner(model, owner)
     comment_ids = units["comment_id"].to_numpy()
     order, first, inverse = np.unique(comment_ids, return_index=True, return_inverse=True)
     mean = group_averager(inverse, len(order))
     xc = _unit_length(mean(x))
-    questions_c = [questions[i] for i in first] if len(units) else []
-    uncorrected = ~np.isin(order, list(corrected)) if corrected else None
-    stage_c = decide(learn(mean(stage_p), xc, questions_c, anchors.stage_keys,
-                           anchors.stage_groups, owner, owner.stage, settings), anchors.stage_keys,
-                     settings.abstain_share, uncorrected)
-    hints = {q: s for q, s in (question_stages or {}).items() if s in anchors.stage_keys}
+    questions = units["question"].fillna("").astype(str).to_numpy()[first] if len(units) else np.array([])
+
+    # Priors per question, from the comments as a whole; units inherit their comment's.
+    stage_prior = question_priors(stage_f.head, xc, questions, settings.question_pseudo_count)
+    stage_c = decide_stage(stage_f.proba(xc, stage_prior), stage_f.keys, settings.minority_threshold)
+    stage_u = decide_stage(stage_f.proba(x, stage_prior[inverse]) if len(x) else np.zeros((0, len(stage_f.keys))),
+                           stage_f.keys, settings.second_stage_threshold)
+    hints = {q: s for q, s in (question_stages or {}).items() if s in stage_f.keys}
     if hints:
-        stage_c = override(stage_c, pd.Series(questions_c, dtype=object).map(hints))
-    first_given = given.iloc[first].reset_index(drop=True) if len(units) else given
-    touch_c = override(decide(learn(mean(touch_p), xc, questions_c, anchors.touchpoint_keys,
-                                    anchors.touchpoint_groups, owner, owner.touchpoint, settings),
-                              anchors.touchpoint_keys, settings.touchpoint_abstain_share, uncorrected), first_given)
-    unit_feel = unit_tags["sentiment"].to_numpy()
-    mean_feel, any_negative, any_positive = mean(np.column_stack(
-        [feel, unit_feel == "negative", unit_feel == "positive"]).astype(np.float32)).T
-    any_negative, any_positive = any_negative > 0, any_positive > 0
-    learned, used = None, 0
-    if any(owner.sentiment):
-        learned, used = classifier_probs(xc, prototype_probs(xc, [anchors.positive, anchors.negative]),
-                                         questions_c, list(SENTIMENTS), owner, owner.sentiment,
-                                         [anchors.positive, anchors.negative], settings.min_labels_per_class)
-    if learned is not None:
-        weight = min(0.8, 0.3 + used / (used + 40))
-        mean_feel = (1 - weight) * mean_feel + weight * 2.0 * (learned[:, 0] - learned[:, 2])
-    comment_feel = sentiment_label(mean_feel, settings.neutral_band)
-    if learned is None:  # a comment with a complaint and no praise is negative, whatever its average
-        comment_feel = np.where(any_negative & ~any_positive, "negative", comment_feel)
-    stages = _stage_lists(unit_tags["stage"].to_numpy(), inverse, len(order), stage_c["key"].to_numpy(),
-                          anchors.stage_keys)
+        stage_c = _override(stage_c, pd.Series(questions, dtype=object).map(hints))
+
+    given = units["touchpoint_column"].map(touchpoint_map) if len(units) else pd.Series(dtype=object)
+    touch_prior = question_priors(touch_f.head, xc, questions, settings.question_pseudo_count)
+    touch_c = _override(decide_touchpoint(touch_f.proba(xc, touch_prior), touch_f.keys, settings.touchpoint_threshold),
+                        given.iloc[first].reset_index(drop=True) if len(units) else given)
+    touch_u = _override(decide_touchpoint(touch_f.proba(x, touch_prior[inverse]) if len(x)
+                                          else np.zeros((0, len(touch_f.keys))), touch_f.keys,
+                                          settings.touchpoint_threshold), given.reset_index(drop=True))
+
+    prior_u = rating_prior(units["nps"], units["rating"]) if len(units) else np.zeros(0, np.float32)
+    feel_prior = question_priors(sentiment_head, xc, questions, settings.question_pseudo_count)
+    label_u, feel_u = sentiment_reading(sentiment_head.proba(x, feel_prior[inverse]) if len(x) else np.zeros((0, 3)),
+                                        prior_u, settings.rating_weight)
+    label_c, feel_c = sentiment_reading(sentiment_head.proba(xc, feel_prior) if len(xc) else np.zeros((0, 3)),
+                                        prior_u[first] if len(units) else prior_u, settings.rating_weight)
+
+    unit_tags = pd.DataFrame({
+        "unit_id": units["unit_id"].to_numpy(), "comment_id": comment_ids,
+        "stage": stage_u["key"].to_numpy(), "stage_score": stage_u["score"].to_numpy(),
+        "stage_margin": stage_u["margin"].to_numpy(),
+        "touchpoint": touch_u["key"].to_numpy(), "touchpoint_score": touch_u["score"].to_numpy(),
+        "touchpoint_margin": touch_u["margin"].to_numpy(),
+        "sentiment": label_u, "sentiment_score": feel_u})
+    stages = _stage_lists(stage_u["key"].to_numpy(), inverse, len(order), stage_c["key"].to_numpy(),
+                          [k for k in stage_f.keys if k != UNCLASSIFIED], touched(model, xc))
     comment_tags = pd.DataFrame({
         "comment_id": order, "stage": stage_c["key"].to_numpy(), "stage_score": stage_c["score"].to_numpy(),
         "stage_margin": stage_c["margin"].to_numpy(), "stages": stages,
         "touchpoint": touch_c["key"].to_numpy(), "touchpoint_score": touch_c["score"].to_numpy(),
-        "sentiment": comment_feel, "sentiment_score": mean_feel})
+        "sentiment": label_c, "sentiment_score": feel_c})
     return unit_tags, comment_tags
+
+
+def _override(decided: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
+    """A touchpoint column in the export (or a question the owner tied to a stage) wins over inference."""
+    known = values.notna().to_numpy()
+    if known.any():
+        decided.loc[known, "key"] = values[known].to_numpy()
+        decided.loc[known, "score"] = 1.0
+        decided.loc[known, "margin"] = 1.0
+    return decided
+
+
+def _with_owner(model: Model, owner: OwnerLabels) -> tuple[Field, Field, H.Head]:
+    """The model's fields and sentiment head moved towards the owner's corrections."""
+    strength = model.settings.owner_strength
+    if len(owner.vectors) == 0:
+        return model.stage, model.touchpoint, model.sentiment
+    stage = Field(adapt_field(model.stage, owner.vectors, owner.stage, strength), model.stage.keys, model.stage.covers)
+    touch = Field(adapt_field(model.touchpoint, owner.vectors, owner.touchpoint, strength), model.touchpoint.keys,
+                  model.touchpoint.covers)
+    keep = [i for i, s in enumerate(owner.sentiment) if s in SENTIMENTS]
+    sentiment = H.adapt(model.sentiment, owner.vectors[keep], [[owner.sentiment[i]] for i in keep], strength) \
+        if keep else model.sentiment
+    return stage, touch, sentiment
+
+
+# --- pooling -------------------------------------------------------------------------------------
 
 
 def group_mean(values: np.ndarray, inverse: np.ndarray, groups: int) -> np.ndarray:
@@ -403,17 +449,30 @@ def _unit_length(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
 
 
+def touched(model: Model, xc: np.ndarray) -> np.ndarray:
+    """(comments × stage keys) whether the "touches" head says the comment touches each stage."""
+    keys = len(model.stage.keys) - 1  # unclassified is never touched
+    if model.touches is None or len(xc) == 0:
+        return np.zeros((len(xc), keys), bool)
+    probs = model.touches.proba(xc)
+    mapped = (probs[:, :, None] * model.touches_covers[None, :, :]).max(axis=1)[:, :keys]
+    return mapped >= model.settings.touches_threshold
+
+
 def _stage_lists(unit_stage: np.ndarray, inverse: np.ndarray, groups: int, comment_stage: np.ndarray,
-                 keys: list[str]) -> np.ndarray:
-    """Per comment: every stage its units carry plus its own, in journey order, joined with '|'."""
-    present = np.zeros((groups, len(keys)), bool)
+                 keys: list[str], touched_stages: np.ndarray | None = None) -> np.ndarray:
+    """Per comment: its own stage first, then every other stage it touches (by the "touches" head) or one
+    of its units carries, in journey order, joined with '|' (a comment with no stage at all gets '')."""
+    present = np.zeros((groups, len(keys)), bool) if touched_stages is None else touched_stages.copy()
     for j, key in enumerate(keys):
         present[inverse[unit_stage == key], j] = True
-        present[comment_stage == key, j] = True
+        present[comment_stage == key, j] = False
     # Few distinct combinations occur: join each once, then look them up by their bit pattern.
     patterns, which = np.unique(present, axis=0, return_inverse=True)
     names = np.array(keys, dtype=object)
-    return np.array(["|".join(names[row]) for row in patterns], dtype=object)[which.reshape(-1)]
+    rest = np.array(["|".join(names[row]) for row in patterns], dtype=object)[which.reshape(-1)]
+    lead = np.where(np.isin(comment_stage, keys), comment_stage, "")
+    return np.array([f"{a}|{b}" if a and b else a or b for a, b in zip(lead, rest)], dtype=object)
 
 
 def comment_vectors(x: np.ndarray, comment_ids: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -424,18 +483,6 @@ def comment_vectors(x: np.ndarray, comment_ids: np.ndarray, order: np.ndarray) -
     keep = np.array([c in index for c in comment_ids])
     inverse = np.array([index[c] for c in comment_ids[keep]], dtype=np.int64)
     return _unit_length(group_mean(x[keep], inverse, len(order)))
-
-
-def learn(proto: np.ndarray, xc: np.ndarray, questions: list[str], keys: list[str],
-          groups: Sequence[np.ndarray], owner: OwnerLabels, owner_field: list[str | None],
-          settings: Settings) -> np.ndarray:
-    """Blend prototype probabilities with the owner-trained classifier once there are enough labels."""
-    learned, used = classifier_probs(xc, proto, questions, keys, owner, owner_field, groups,
-                                     settings.min_labels_per_class)
-    if learned is None:
-        return proto
-    weight = min(0.9, 0.4 + used / (used + 4 * len(keys)))  # a few labels nudge; many labels lead
-    return (1 - weight) * proto + weight * learned
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,6 +500,7 @@ class TagSummary:
     unclassified_share: float       # share of comments whose stage is "unclassified"
     taxonomy_version: int
     model_id: str
+    heads: str = "shipped"          # "shipped", or "trained here" for a model without shipped heads
 
     @property
     def units_per_second(self) -> float:
@@ -462,7 +510,7 @@ class TagSummary:
         return {"units": self.units, "new_units": self.new_units, "embedded": self.embedded,
                 "seconds": round(self.seconds, 2), "units_per_second": round(self.units_per_second, 1),
                 "unclassified_share": round(self.unclassified_share, 4),
-                "taxonomy_version": self.taxonomy_version, "model_id": self.model_id}
+                "taxonomy_version": self.taxonomy_version, "model_id": self.model_id, "heads": self.heads}
 
 
 def ensure_taxonomy(con, preset: str | None = None) -> tuple[int, Taxonomy]:
@@ -488,7 +536,7 @@ def ensure_units(con) -> int:
 
 
 def owner_labels(human: pd.DataFrame, units: pd.DataFrame, x: np.ndarray) -> OwnerLabels:
-    """The owner's comment corrections (tags.human_tags) with their comments' vectors."""
+    """The owner's comment corrections (journey.store.tags.human_tags) with their comments' vectors."""
     human = human[human["comment_id"].isin(units["comment_id"])]
     if human.empty:
         return OwnerLabels.empty(x.shape[1] if x.ndim == 2 else 0)
@@ -502,7 +550,7 @@ def tag_database(con, embedder: Embedder, preset: str | None = None, settings: S
                  progress: Callable[[int, int, str], None] | None = None) -> TagSummary:
     """Split, embed (only texts never embedded by this model) and tag every unit of the database.
 
-    All units are re-scored each time so that thresholds are calibrated on the whole corpus; embedding
+    Every unit is re-scored each time (per-question priors are estimated over the whole corpus); embedding
     is the slow part and is cached, so a re-tag after a taxonomy edit costs seconds.
     """
     report = progress or (lambda done, total, stage: None)
@@ -512,23 +560,22 @@ def tag_database(con, embedder: Embedder, preset: str | None = None, settings: S
     units = tags.units_for_tagging(con)
     before = connection.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id])
     embed = lambda texts: embed_cached(con, embedder, texts)  # noqa: E731
-    anchors = build_anchors(embed, taxonomy)
     x = embed_cached(con, embedder, units["text"].tolist(), hashes=units["text_hash"].tolist(),
                      progress=lambda done, total: report(done, total, "embedding"))
-    embedded = connection.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?",
-                                 [embedder.model_id]) - before
+    embedded = connection.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id]) - before
     report(len(units), len(units), "tagging")
-    touchpoint_map = map_touchpoint_values(units["touchpoint_column"].dropna().unique().tolist(), embed, anchors)
+    model = build_model(embed, taxonomy, embedder.model_id, settings)
+    touchpoint_map = map_touchpoint_values(units["touchpoint_column"].dropna().unique().tolist(), model, embed)
     human = tags.human_tags(con)
     owner = owner_labels(human, units, x)
-    unit_tags, comment_tags = tag_vectors(x, units, anchors, owner, touchpoint_map, settings,
+    unit_tags, comment_tags = tag_vectors(x, units, model, owner, touchpoint_map,
                                           corrected=set(human["comment_id"].astype(int)),
                                           question_stages=taxonomy.question_stages)
     tags.save_tags(con, unit_tags.assign(model_id=embedder.model_id),
-                   comment_tags.assign(model_id=embedder.model_id), version)
+                    comment_tags.assign(model_id=embedder.model_id), version)
     share = float((comment_tags["stage"] == UNCLASSIFIED).mean()) if len(comment_tags) else 0.0
     return TagSummary(len(units), new_units, int(embedded), time.perf_counter() - started, share, version,
-                      embedder.model_id)
+                      embedder.model_id, model.source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -553,34 +600,38 @@ def active_model_id(con) -> str | None:
 @dataclass
 class OwnerAccuracy:
     labelled: int
-    accuracy: float | None      # cross-validated stage accuracy on the owner's own labels
+    accuracy: float | None      # the tagger's stage accuracy on the owner's labels, cross-validated
     folds: int
+    before: float | None = None  # the same comments tagged without any correction
 
 
-def owner_accuracy(con, min_per_class: int = 3) -> OwnerAccuracy:
-    """Estimated stage accuracy from cross-validation on the owner's corrections (None until enough)."""
+def owner_accuracy(con, embedder: Embedder, min_labels: int = 10, folds: int = 5) -> OwnerAccuracy:
+    """How often the tagger gets the owner's own stage corrections right when each is held out: the
+    heads are adapted to the other folds' corrections and judged on the fold left out (never on a label
+    they learnt from); `before` is the unadapted tagger on the same comments. None until `min_labels`."""
     human = tags.human_tags(con)
-    human = human[human["stage"].notna() & (human["stage"] != UNCLASSIFIED)]
+    human = human[human["stage"].notna()]
     model_id = active_model_id(con)
-    if human.empty or model_id is None:
+    if len(human) < min_labels or model_id != embedder.model_id:
         return OwnerAccuracy(len(human), None, 0)
     ids, xc = cached_comment_vectors(con, model_id, human["comment_id"].tolist())
     labels = human.set_index("comment_id").loc[ids]
-    counts = labels["stage"].value_counts()
-    keep = labels["stage"].map(counts).to_numpy() >= min_per_class
-    if keep.sum() < 2 * min_per_class or (counts >= min_per_class).sum() < 2:
-        return OwnerAccuracy(len(human), None, 0)
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-
-    folds = int(min(5, counts[counts >= min_per_class].min()))
-    vocabulary = sorted(set(labels["question"].fillna("")))
-    features = _features(xc[keep], np.zeros((int(keep.sum()), 0)), labels["question"].fillna("")[keep].tolist(),
-                         vocabulary)
-    model = LogisticRegression(C=4.0, max_iter=1000, class_weight="balanced")
-    scores = cross_val_score(model, features, labels["stage"][keep], cv=StratifiedKFold(folds, shuffle=True,
-                                                                                       random_state=0))
-    return OwnerAccuracy(len(human), float(scores.mean()), folds)
+    stages = labels["stage"].tolist()
+    version, taxonomy = ensure_taxonomy(con)
+    model = build_model(lambda texts: embed_cached(con, embedder, texts), taxonomy, model_id)
+    threshold = model.settings.minority_threshold
+    fold = np.arange(len(ids)) % min(folds, len(ids))
+    np.random.default_rng(0).shuffle(fold)
+    hits, base = np.zeros(len(ids), bool), np.zeros(len(ids), bool)
+    for f in np.unique(fold):
+        train, test = fold != f, fold == f
+        head = adapt_field(model.stage, xc[train], [stages[i] for i in np.flatnonzero(train)],
+                           model.settings.owner_strength)
+        adapted = Field(head, model.stage.keys, model.stage.covers)
+        for out, field_ in ((hits, adapted), (base, model.stage)):
+            decided = decide_stage(field_.proba(xc[test]), field_.keys, threshold)["key"].to_numpy()
+            out[test] = decided == np.array(stages, dtype=object)[test]
+    return OwnerAccuracy(len(human), float(hits.mean()), int(len(np.unique(fold))), float(base.mean()))
 
 
 def review_queue(con, limit: int = 10, max_comments: int = 20000) -> pd.DataFrame:

@@ -23,6 +23,10 @@ class Category:
     label: dict[str, str]
     description: dict[str, str] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
+    # The trained heads' classes this category stands for (journey/heads.py); empty: its own key. The
+    # 5-stage preset's "retention" covers usage and support, for example. A category whose key and
+    # covers the heads do not know learns from its examples.
+    covers: list[str] = field(default_factory=list)
 
     def prototype_texts(self) -> list[str]:
         """Texts whose embeddings stand for this category: both descriptions and every example phrase."""
@@ -77,7 +81,7 @@ class Taxonomy:
 
 def _category(data: dict) -> dict:
     return {"key": data["key"], "label": data["label"], "description": data.get("description", {}),
-            "examples": data.get("examples", {})}
+            "examples": data.get("examples", {}), "covers": list(data.get("covers", []))}
 
 
 def _label(categories: list[Category], key: str, lang: str) -> str:
@@ -140,10 +144,12 @@ def from_table(taxonomy: Taxonomy, kind: str, table: "pd.DataFrame") -> Taxonomy
     def split(text: object) -> list[str]:
         return [t.strip() for t in str(text or "").split(EXAMPLE_SEPARATOR.strip()) if t.strip()]
 
+    covers = {c.key: c.covers for c in getattr(taxonomy, kind)}
     categories = [Category(key=str(r["key"]),
                            label={"ja": str(r["label_ja"] or r["key"]), "en": str(r["label_en"] or r["key"])},
                            description={"ja": str(r["description_ja"] or ""), "en": str(r["description_en"] or "")},
-                           examples={"ja": split(r["examples_ja"]), "en": split(r["examples_en"])})
+                           examples={"ja": split(r["examples_ja"]), "en": split(r["examples_en"])},
+                           covers=list(covers.get(str(r["key"]), [])))
                   for _, r in table.iterrows()]
     data = json.loads(taxonomy.to_json())
     copy = Taxonomy.from_dict(data)

@@ -37,7 +37,7 @@ def run_tagging() -> None:
 with page.db() as con:
     tagged = tags.comment_tags(con)
     active = tags.active_taxonomy(con)
-    accuracy = tagging.owner_accuracy(con)
+    accuracy = tagging.owner_accuracy(con, embedder(page.settings.embedder))
 if tagged["stage"].isna().any():
     st.warning(page.t("review.untagged"))
 if st.button(page.t("review.tag"), type="primary", key="tag-now"):
@@ -49,7 +49,8 @@ if tagged["stage"].isna().all():
 if accuracy.accuracy is None:
     st.caption(page.t("review.accuracy_pending", n=accuracy.labelled))
 else:
-    st.info(page.t("review.accuracy", n=accuracy.labelled, acc=accuracy.accuracy, folds=accuracy.folds))
+    st.info(page.t("review.accuracy", n=accuracy.labelled, acc=accuracy.accuracy, before=accuracy.before,
+                   folds=accuracy.folds))
 
 taxonomy = Taxonomy.from_json(active[2])
 stage_label = {k: taxonomy.stage_label(k, page.lang) for k in taxonomy.stage_keys() + [UNCLASSIFIED]}

@@ -2,7 +2,8 @@
 evaluation rows from the held-out month and products (see realdata.partition). Keys only are kept in
 the repository; the batches written here carry the text for the person (or assistant) who labels them.
 
-    python -m journey.training.draw --out /tmp/labelwork
+    python -m journey.training.draw --out /tmp/labelwork             # draw, write batches
+    python -m journey.training.draw --out /tmp/labelwork --collect   # labelled batches → the repository
 
 Writes one `<batch>.md` (the comments with their context, for reading) and one `<batch>.keys.csv` (the
 keys of the same items) per batch of 50. Random draws give the real stage mix; targeted draws (rows found
@@ -123,6 +124,10 @@ def draw() -> dict[str, list[dict]]:
         "eval_fukui": _random(rng, fukui_eval, 100, taken, 5) + _targeted(rng, fukui_eval, FUKUI_TERMS, 20, taken),
         "eval_clothing": _random(rng, clothing_eval, 100, taken, 2)
         + _targeted(rng, clothing_eval, CLOTHING_TERMS, 20, taken),
+        # A second targeted round for the stages the held-out rows still had fewer than 15 of.
+        "evalextra": _targeted(rng, clothing_eval, {k: CLOTHING_TERMS[k] for k in ("support", "consideration")},
+                               45, taken)
+        + _targeted(rng, fukui_eval, {k: FUKUI_TERMS[k] for k in ("support", "consideration")}, 30, taken),
     }
 
 
@@ -149,10 +154,45 @@ def write_batches(draws: dict[str, list[dict]], out: Path) -> None:
                     fh.write(f"## {batch}-{i:02d}\n{item['context']}\n\n{item['text'].strip()}\n\n")
 
 
+LABEL_COLUMNS = ["source", "file", "row_key", "question", "text_sha1", "lang", "stage", "stages", "touchpoint",
+                 "sentiment", "draw"]
+
+
+def collect(folder: Path, prefix: str, out: Path) -> int:
+    """Join every `<prefix>_NN.labels.csv` in `folder` to its keys and write them (keys and labels only,
+    no text) to `out`; returns the number of rows."""
+    rows = []
+    for labels_path in sorted(folder.glob(f"{prefix}*_*.labels.csv")):
+        keys_path = labels_path.with_name(labels_path.name.replace(".labels.csv", ".keys.csv"))
+        with open(keys_path, encoding="utf-8", newline="") as fh:
+            keys = {r["item"]: r for r in csv.DictReader(fh)}
+        with open(labels_path, encoding="utf-8", newline="") as fh:
+            for label in csv.DictReader(fh):
+                key = keys[label["item"]]
+                rows.append({**{c: key[c] for c in ("source", "file", "row_key", "question", "text_sha1", "lang",
+                                                    "draw")},
+                             **{c: label[c].strip() for c in ("stage", "stages", "touchpoint", "sentiment")}})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, LABEL_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True, help="folder for the batches")
+    parser.add_argument("--collect", action="store_true",
+                        help="instead of drawing, gather the labelled batches in --out into the repository")
     args = parser.parse_args()
+    if args.collect:
+        from journey.training import corpus
+
+        for prefix, target in (("train", corpus.REAL_LABELS), ("eval", corpus.EVAL_FILES[1])):
+            # "eval_*" and "evalextra_*" batches both go to the evaluation file
+            print(f"{target}: {collect(args.out, prefix, target)} rows")
+        return
     draws = draw()
     write_batches(draws, args.out)
     for name, items in draws.items():
