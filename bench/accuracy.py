@@ -168,7 +168,7 @@ def heads_without(source: str, embed) -> tuple[dict[str, H.Head], dict, str]:
     frame = frame[(frame["source"] != source) & (frame["trade"] != OWN_TRADE[source])].reset_index(drop=True)
     weak = corpus.weak_sentiment()
     weak = weak[weak["source"] != source].reset_index(drop=True)
-    heads, info = fit_heads(frame, weak, embed, Recipe(), calibrate=False)
+    heads, info = fit_heads(frame, weak, embed, Recipe())
     return heads, info.get("decision", {}), "trained without " + source
 
 

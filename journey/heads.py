@@ -40,8 +40,12 @@ class Head:
     def proba(self, x: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
         """(n × classes) probabilities under `prior` (the head's own real-feedback prior by default); a
         prior may also be one row per x."""
+        return self.with_prior(self.logits(x), prior)
+
+    def with_prior(self, logits: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities from this head's logits under `prior` (its own by default)."""
         prior = self.prior if prior is None else prior
-        return softmax(self.logits(x) + np.log(np.maximum(prior, 1e-6)))
+        return softmax(logits + np.log(np.maximum(prior, 1e-6)))
 
     def index(self, key: str) -> int:
         return self.keys.index(key)
@@ -80,6 +84,16 @@ def fit_multi(x: np.ndarray, label_sets: list[set[str]], keys: list[str],
         model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y, sample_weight=w)
         weights[:, j], bias[j] = model.coef_[0], model.intercept_[0]
     return MultiHead(list(keys), weights, bias)
+
+
+def stacked_logits(heads: list[Head], x: np.ndarray) -> list[np.ndarray]:
+    """Each head's calibrated logits for `x` from one matrix product over all heads (the re-tag of 100k
+    sentences reads every head at once)."""
+    weights = np.hstack([h.weights / h.temperature for h in heads]).astype(np.float32)
+    bias = np.concatenate([h.bias / h.temperature for h in heads]).astype(np.float32)
+    z = x.astype(np.float32, copy=False) @ weights + bias
+    bounds = np.cumsum([0] + [len(h.keys) for h in heads])
+    return [z[:, a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -164,18 +178,31 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray, prior: np.ndarray) -
 
 
 def adapt_prior(probs_balanced: np.ndarray, prior: np.ndarray, pseudo_count: float = 200.0,
-                iterations: int = 20) -> np.ndarray:
+                max_ratio: float = 4.0, iterations: int = 20) -> np.ndarray:
     """The class mix of a corpus estimated from its own predictions (Saerens et al. 2002, EM), shrunk
-    towards `prior` by `pseudo_count` comments' worth of evidence, so a small or one-sided corpus stays
-    near the real-feedback prior. `probs_balanced` are the head's probabilities under a uniform prior."""
+    towards `prior` by `pseudo_count` comments' worth of evidence, and never more than `max_ratio` times
+    above or below it: on a trade the heads have not seen, their probabilities lean one way, and EM
+    alone would feed that lean back until every comment takes one class. `probs_balanced` are the head's
+    probabilities under a uniform prior."""
     if len(probs_balanced) == 0:
         return prior
+    low, high = prior / max_ratio, prior * max_ratio
     estimate = prior.copy()
     for _ in range(iterations):
         p = probs_balanced * estimate
         p /= p.sum(axis=1, keepdims=True)
-        estimate = (p.sum(axis=0) + pseudo_count * prior) / (len(p) + pseudo_count)
+        estimate = _within((p.sum(axis=0) + pseudo_count * prior) / (len(p) + pseudo_count), low, high)
     return estimate
+
+
+def _within(mix: np.ndarray, low: np.ndarray, high: np.ndarray, rounds: int = 50) -> np.ndarray:
+    """A class mix (summing to 1) kept between the bounds: clip and renormalise until it settles."""
+    for _ in range(rounds):
+        mix = np.clip(mix, low, high)
+        mix = mix / mix.sum()
+        if ((mix >= low - 1e-9) & (mix <= high + 1e-9)).all():
+            break
+    return mix
 
 
 # --- persistence ---------------------------------------------------------------------------------

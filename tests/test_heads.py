@@ -84,8 +84,11 @@ def test_adapt_with_a_label_set_accepts_mass_anywhere_in_the_set():
 def test_adapt_prior_follows_a_one_sided_corpus_but_stays_near_the_prior_when_small():
     prior = np.array([0.8, 0.1, 0.1])
     leaning = np.tile([0.1, 0.8, 0.1], (1000, 1))
-    assert H.adapt_prior(leaning, prior, pseudo_count=100)[1] > 0.6
-    assert H.adapt_prior(leaning[:5], prior, pseudo_count=100)[1] < 0.2
+    assert H.adapt_prior(leaning, prior, pseudo_count=100, max_ratio=10)[1] > 0.6
+    assert H.adapt_prior(leaning[:5], prior, pseudo_count=100, max_ratio=10)[1] < 0.2
+    # never more than max_ratio away from the prior, however one-sided the corpus looks
+    capped = H.adapt_prior(leaning, prior, pseudo_count=100, max_ratio=2)
+    assert capped[1] <= 0.2 + 1e-9 and capped[0] >= 0.4 - 1e-9 and np.isclose(capped.sum(), 1)
     assert np.allclose(H.adapt_prior(np.zeros((0, 3)), prior), prior)
 
 

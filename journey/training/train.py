@@ -91,15 +91,16 @@ def group_folds(groups: pd.Series, folds: int, seed: int = 0) -> np.ndarray:
 
 
 def cross_validated_logits(x: np.ndarray, labels: list[str], keys: list[str], weights: np.ndarray, c: float,
-                           fold: np.ndarray) -> np.ndarray:
-    """Balanced logits of each row from a head trained on the other folds."""
+                           fold: np.ndarray) -> tuple[np.ndarray, dict[int, H.Head]]:
+    """Balanced logits of each row from a head trained on the other folds, and those heads by fold."""
     out = np.zeros((len(x), len(keys)), np.float32)
     labels_arr = np.array(labels, dtype=object)
+    heads = {}
     for f in np.unique(fold):
         train, test = fold != f, fold == f
-        head = H.fit(x[train], list(labels_arr[train]), keys, weights[train], c=c)
-        out[test] = head.logits(x[test])
-    return out
+        heads[int(f)] = H.fit(x[train], list(labels_arr[train]), keys, weights[train], c=c)
+        out[test] = heads[int(f)].logits(x[test])
+    return out, heads
 
 
 # --- the heads -------------------------------------------------------------------------------------
@@ -110,17 +111,20 @@ def origin_weights(frame: pd.DataFrame, recipe: Recipe) -> np.ndarray:
 
 
 def train_head(name: str, x: np.ndarray, frame: pd.DataFrame, column: str, keys: list[str], c: float,
-               weights: np.ndarray, prior: np.ndarray, fold: np.ndarray, calibrate: np.ndarray) -> tuple[H.Head, np.ndarray]:
+               weights: np.ndarray, prior: np.ndarray, fold: np.ndarray,
+               calibrate: np.ndarray) -> tuple[H.Head, np.ndarray, dict[int, H.Head]]:
     """The head fitted on every row, its temperature fitted on cross-validated logits of the `calibrate`
-    rows (real comments), and those cross-validated logits (for thresholds and the summary)."""
+    rows (real comments), those cross-validated logits (for thresholds and the summary) and the heads of
+    the folds (calibrated alike, for simulating the owner's corrections)."""
     labels = frame[column].tolist()
-    logits = cross_validated_logits(x, labels, keys, weights, c, fold)
+    logits, fold_heads = cross_validated_logits(x, labels, keys, weights, c, fold)
     y = np.array([keys.index(v) for v in labels])
     temperature = H.fit_temperature(logits[calibrate], y[calibrate], prior)
     head = H.fit(x, labels, keys, weights, c=c, prior=prior)
-    head.temperature = temperature
-    head.meta = {"name": name, "rows": int(len(x)), "c": c}
-    return head, logits / temperature
+    for h in (head, *fold_heads.values()):
+        h.temperature, h.prior = temperature, prior
+        h.meta = {"name": name, "rows": int(len(x)), "c": c}
+    return head, logits / temperature, fold_heads
 
 
 def choose(candidates, score_of):
@@ -129,12 +133,13 @@ def choose(candidates, score_of):
     return candidates[int(np.argmax(scores))]
 
 
-def question_prior_rows(balanced: np.ndarray, questions: pd.Series, prior: np.ndarray, pseudo_count: float) -> np.ndarray:
+def question_prior_rows(balanced: np.ndarray, questions: pd.Series, prior: np.ndarray, pseudo_count: float,
+                        max_ratio: float) -> np.ndarray:
     """Per row: its question's class mix by EM over that question's rows (as the app does per corpus)."""
     priors = np.tile(prior, (len(balanced), 1))
     for _, index in questions.groupby(questions).groups.items():
         rows = questions.index.get_indexer(index)
-        priors[rows] = H.adapt_prior(balanced[rows], prior, pseudo_count)
+        priors[rows] = H.adapt_prior(balanced[rows], prior, pseudo_count, max_ratio)
     return priors
 
 
@@ -151,13 +156,14 @@ def stage_decision(frame: pd.DataFrame, logits: np.ndarray, prior: np.ndarray, t
     questions = frame["question"].fillna("").reset_index(drop=True)
     options = []
     for pseudo in (50.0, 100.0, 200.0, 400.0):
-        probs = H.softmax(logits + np.log(question_prior_rows(balanced, questions, prior, pseudo)))
-        for t in np.round(np.arange(0.2, 0.91, 0.05), 2):
-            chosen = decide_stage(probs, STAGE_KEYS, float(t))["key"].to_numpy()
-            quality = np.mean([_f1(chosen[real], gold[real], s) for s in corpus.STAGES]) \
-                + (chosen[random_rows] == gold[random_rows]).mean()
-            options.append((quality, pseudo, float(t), chosen))
-    quality, pseudo, threshold, chosen = max(options, key=lambda o: o[0])
+        for ratio in (2.0, 4.0, 8.0):
+            probs = H.softmax(logits + np.log(question_prior_rows(balanced, questions, prior, pseudo, ratio)))
+            for t in np.round(np.arange(0.2, 0.91, 0.05), 2):
+                chosen = decide_stage(probs, STAGE_KEYS, float(t))["key"].to_numpy()
+                quality = np.mean([_f1(chosen[real], gold[real], s) for s in corpus.STAGES]) \
+                    + (chosen[random_rows] == gold[random_rows]).mean()
+                options.append((quality, pseudo, ratio, float(t), chosen))
+    quality, pseudo, ratio, threshold, chosen = max(options, key=lambda o: o[0])
     gold_sets = [set(v.split("|")) for v in frame["stages"]]
 
     def sets_quality(t: float) -> float:
@@ -173,8 +179,8 @@ def stage_decision(frame: pd.DataFrame, logits: np.ndarray, prior: np.ndarray, t
         cv[source] = {"stage_macro_f1": round(float(np.mean([_f1(chosen[rows], gold[rows], k) for k in present])), 3),
                       "stage_accuracy_random": round(float((chosen[drawn] == gold[drawn]).mean()), 3),
                       "always_usage_random": round(float((gold[drawn] == "usage").mean()), 3)}
-    return {"question_pseudo_count": pseudo, "minority_threshold": threshold, "touches_threshold": touch,
-            "cross_validated": cv}
+    return {"question_pseudo_count": pseudo, "question_max_ratio": ratio, "minority_threshold": threshold,
+            "touches_threshold": touch, "cross_validated": cv}
 
 
 def other_decisions(frame: pd.DataFrame, touch_p: np.ndarray, sent_p: np.ndarray) -> dict:
@@ -223,6 +229,50 @@ def _set_f1(pred: list[set], gold: list[set], rows: np.ndarray, key: str) -> flo
     return 2 * tp / denominator if denominator else 0.0
 
 
+def owner_strength(frame: pd.DataFrame, x: np.ndarray, weights: np.ndarray, head: H.Head, c: float,
+                   decision: dict, seed: int = 7) -> tuple[float, dict]:
+    """How strongly an owner's correction should pull the stage head, chosen by simulating a new owner:
+    for each real source, a head trained without any of that source's rows is adapted to 10, then 30,
+    of its comments per stage (5-fold: corrections from the other folds) and tags the held-out fold with
+    its question priors; the strength with the best stage macro-F1 plus accuracy at the real mix,
+    averaged over sources and both amounts, wins. (Corrections drawn from rows a head already learnt
+    from would understate what they teach.)"""
+    from journey.tagging import decide_stage
+
+    rng = np.random.default_rng(seed)
+    real = (frame["origin"] == "real").to_numpy()
+    random_rows = (frame["draw"] == "random").to_numpy()
+    gold = frame["stage"].to_numpy()
+    questions = frame["question"].fillna("").reset_index(drop=True)
+    strengths = (4.0, 16.0, 64.0, 256.0, 1024.0)
+    totals = {s: [] for s in strengths}
+    for source in sorted(frame.loc[real, "source"].unique()):
+        mine = real & (frame["source"] == source).to_numpy()
+        blind = H.fit(x[~mine], list(gold[~mine]), STAGE_KEYS, weights[~mine], c=c, prior=head.prior)
+        blind.temperature = head.temperature
+        rows = np.flatnonzero(mine)
+        fold = rng.permutation(np.arange(len(rows)) % 5)
+        present = [k for k in corpus.STAGES if (gold[mine] == k).sum() >= 15]
+        drawn = mine & random_rows
+        for per_stage in (10, 30):
+            chosen = {s: np.empty(len(frame), dtype=object) for s in strengths}
+            for f in range(5):
+                pool, test = rows[fold != f], rows[fold == f]
+                picks = [i for key in STAGE_KEYS for i in rng.permutation(pool[gold[pool] == key])[:per_stage]]
+                for s in strengths:
+                    logits = H.adapt(blind, x[picks], [[gold[i]] for i in picks], s).logits(x[test])
+                    priors = question_prior_rows(H.softmax(logits), questions.iloc[test].reset_index(drop=True),
+                                                 head.prior, decision["question_pseudo_count"],
+                                                 decision["question_max_ratio"])
+                    chosen[s][test] = decide_stage(H.softmax(logits + np.log(priors)), STAGE_KEYS,
+                                                   decision["minority_threshold"])["key"].to_numpy()
+            for s in strengths:
+                totals[s].append(np.mean([_f1(chosen[s][mine], gold[mine], k) for k in present])
+                                 + (chosen[s][drawn] == gold[drawn]).mean())
+    results = {s: round(float(np.mean(v)), 3) for s, v in totals.items()}
+    return max(results, key=results.get), results
+
+
 def cross_validated_touches(x: np.ndarray, label_sets: list[set[str]], weights: np.ndarray, c: float,
                             fold: np.ndarray) -> np.ndarray:
     out = np.zeros((len(x), len(corpus.STAGES)))
@@ -244,9 +294,9 @@ def fit_heads(frame: pd.DataFrame, weak: pd.DataFrame, embed: Callable[[list[str
     fold = group_folds(frame["group"], recipe.folds)
     real = (frame["origin"] == "real").to_numpy()
     stage_prior = real_mix_prior(frame, "stage", STAGE_KEYS)
-    stage, stage_cv = train_head("stage", x, frame, "stage", STAGE_KEYS, recipe.c_stage, weights, stage_prior,
-                                 fold, real)
-    touch, touch_cv = train_head("touchpoint", x, frame, "touchpoint", TOUCH_KEYS, recipe.c_touchpoint, weights,
+    stage, stage_cv, _ = train_head("stage", x, frame, "stage", STAGE_KEYS, recipe.c_stage, weights,
+                                              stage_prior, fold, real)
+    touch, touch_cv, _ = train_head("touchpoint", x, frame, "touchpoint", TOUCH_KEYS, recipe.c_touchpoint, weights,
                                  real_mix_prior(frame, "touchpoint", TOUCH_KEYS), fold, real)
     label_sets = [set(v.split("|")) - {corpus.UNCLASSIFIED} for v in frame["stages"]]
     touches = H.fit_multi(x, label_sets, corpus.STAGES, weights, recipe.c_stage)
@@ -254,20 +304,22 @@ def fit_heads(frame: pd.DataFrame, weak: pd.DataFrame, embed: Callable[[list[str
     touches_cv = cross_validated_touches(x, label_sets, weights, recipe.c_stage, fold)
     both = pd.concat([frame, weak], ignore_index=True)
     weak_fold = group_folds(weak["group"], recipe.folds) if len(weak) else np.zeros(0, int)
-    sent, sent_cv = train_head("sentiment", np.vstack([x, xw]), both, "sentiment", corpus.SENTIMENTS,
+    sent, sent_cv, _ = train_head("sentiment", np.vstack([x, xw]), both, "sentiment", corpus.SENTIMENTS,
                                recipe.c_sentiment, origin_weights(both, recipe),
                                real_mix_prior(frame, "sentiment", corpus.SENTIMENTS),
                                np.concatenate([fold, weak_fold]), np.concatenate([real, np.zeros(len(weak), bool)]))
     decision = stage_decision(frame, stage_cv, stage.prior, touches_cv)
+    decision["owner_strength"], by_strength = owner_strength(frame, x, weights, stage, recipe.c_stage, decision)
     questions = frame["question"].fillna("").reset_index(drop=True)
-    pseudo = decision["question_pseudo_count"]
+    pseudo, ratio = decision["question_pseudo_count"], decision["question_max_ratio"]
 
     def with_question_priors(logits: np.ndarray, prior: np.ndarray) -> np.ndarray:
-        return H.softmax(logits + np.log(question_prior_rows(H.softmax(logits), questions, prior, pseudo)))
+        return H.softmax(logits + np.log(question_prior_rows(H.softmax(logits), questions, prior, pseudo, ratio)))
 
     others = other_decisions(frame, with_question_priors(touch_cv, touch.prior),
                              with_question_priors(sent_cv[:len(frame)], sent.prior))
-    cross_validated = {**decision.pop("cross_validated"), **others.pop("cross_validated")}
+    cross_validated = {**decision.pop("cross_validated"), **others.pop("cross_validated"),
+                       "owner_strength_after_10_and_30_per_stage": by_strength}
     decision.update(others)
     info = {"recipe": asdict(recipe), "rows": int(len(frame)), "weak_rows": int(len(weak)),
             "by_origin": {k: int(v) for k, v in frame["origin"].value_counts().items()},
