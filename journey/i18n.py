@@ -216,15 +216,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "overview.sources": {"ja": "取り込み元", "en": "Sources"},
     # Import
     "import.title": {"ja": "取り込み", "en": "Import"},
-    "import.intro": {"ja": "Googleフォーム、SurveyMonkey、Typeform のアンケートや、Googleマップ・App Store・Google Play・"
-                           "Amazon・楽天のレビューのエクスポートを読み込みます。文字コード（UTF-8、Shift_JIS/cp932、UTF-16）と"
-                           "区切り文字は自動で判別します。",
-                     "en": "Import survey exports (Google Forms, SurveyMonkey, Typeform) and review exports (Google Maps, "
-                           "App Store, Google Play, Amazon, Rakuten). Encoding (UTF-8, Shift_JIS/cp932, UTF-16) and "
-                           "delimiter are detected automatically."},
+    "import.intro": {"ja": "Googleフォーム、SurveyMonkey、Typeform、Qualtrics、Alchemer のアンケートや、Googleマップ・App Store・"
+                           "Google Play・Amazon・楽天のレビューのエクスポート（CSV・TSV・Excel）、Google のレビュー（Takeout・"
+                           "ビジネスプロフィールの JSON）と App Store のレビューフィード（JSON・XML）を読み込みます。文字コード"
+                           "（UTF-8、Shift_JIS/cp932、UTF-16）、区切り文字、見出しの行は自動で判別します。",
+                     "en": "Import survey exports (Google Forms, SurveyMonkey, Typeform, Qualtrics, Alchemer), review exports "
+                           "(Google Maps, App Store, Google Play, Amazon, Rakuten) as CSV, TSV or Excel, Google reviews "
+                           "(Takeout or Business Profile JSON) and App Store review feeds (JSON or XML). Encoding (UTF-8, "
+                           "Shift_JIS/cp932, UTF-16), delimiter and header rows are detected automatically."},
     "import.upload": {"ja": "ファイルを選択（複数可）", "en": "Choose files (several at once is fine)"},
     "import.file_summary": {"ja": "{rows} 行・{cols} 列・文字コード {encoding}・区切り {delimiter}",
                             "en": "{rows} rows · {cols} columns · encoding {encoding} · delimiter {delimiter}"},
+    "import.document_summary": {"ja": "{rows} 件・{cols} 項目・文字コード {encoding}・形式 {format}（表ではないレビューファイル）",
+                                "en": "{rows} records · {cols} fields · encoding {encoding} · format {format} (a review "
+                                      "file, not a table)"},
     "import.mapping": {"ja": "列の役割（提案を確認し、必要なら変更してください）",
                        "en": "Column roles (check the suggestion and change any role)"},
     "import.column": {"ja": "列", "en": "Column"},

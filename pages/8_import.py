@@ -90,9 +90,9 @@ for upload in uploads or []:
         except JourneyError as err:
             st.error(page.t("import.failed", message=str(err)))
             continue
-        st.caption(page.t("import.file_summary", rows=f"{table.records:,}", cols=len(table.header),
-                          encoding=table.encoding or "xlsx",
-                          delimiter=DELIMITER_NAMES.get(table.delimiter, table.file_format.upper())))
+        summary = "import.document_summary" if table.unit == "entry" else "import.file_summary"
+        st.caption(page.t(summary, rows=f"{table.records:,}", cols=len(table.header), encoding=table.encoding or "xlsx",
+                          delimiter=DELIMITER_NAMES.get(table.delimiter, "—"), format=table.file_format.upper()))
         for notice in table.notices:
             st.warning(notice_text(notice.to_dict(), page.lang))
         st.markdown(f"**{page.t('import.mapping')}**")
