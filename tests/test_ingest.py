@@ -560,3 +560,26 @@ def test_json_and_xml_that_are_not_review_files_are_refused_with_what_to_export(
             read_export(tmp_path / name)
         message = str(caught.value)
         assert message.startswith(name) and "Export the reviews as CSV or Excel" in message
+
+
+def test_a_failure_after_the_notes_are_written_leaves_no_notes_behind(db_path):
+    import_file(FIXTURES / "semicolon_eu.csv", db_path)
+    before = _snapshot(db_path)
+
+    def explode(fraction: float, stage: str) -> None:
+        if stage == "commit":
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        import_file(FIXTURES / "alchemer_surveygizmo.csv", db_path, progress=explode)
+    assert _snapshot(db_path) == before
+    assert stored(db_path, "SELECT count(*) FROM row_notes")[0][0] == 0
+    with pytest.raises(UnreadableFile, match="not a review export we know"):
+        import_file("settings.json", db_path, data=b'{"theme": "dark"}')
+    assert _snapshot(db_path) == before
+
+
+def test_progress_chosen_as_the_status_marks_sessions_under_100_as_partial(db_path):
+    result = import_file(FIXTURES / "qualtrics_current.csv", db_path, overrides=["status=Progress"])
+    assert result.partial == 2   # Progress 40 and 62 (the Progress 5 session answered nothing: skipped)
+    assert result.skipped == 1

@@ -250,7 +250,7 @@ def _from_xml(text: str, file_name: str, sha: str, encoding: str) -> RawTable:
         raise UnreadableFile("this is a web page (HTML), not a review export.", file=file_name,
                              hint=_EXPORT_INSTEAD)
     try:
-        root = ET.fromstring(text.lstrip("\ufeff").encode("utf-8"))
+        root = ET.fromstring(text.lstrip("\ufeff"))   # already decoded: its encoding declaration is moot
     except ET.ParseError as err:
         raise UnreadableFile(f"the file looks like XML but does not parse ({err}).", file=file_name,
                              hint=_EXPORT_INSTEAD) from err

@@ -314,9 +314,10 @@ def _partial_sessions(frame: pd.DataFrame, status: list[ColumnRole]) -> pd.Serie
     if not status:
         return partial
     values = frame[status[0].column].str.strip().str.lower()
-    numbers = pd.to_numeric(values, errors="coerce")
-    if status[0].why == "status_progress":
-        return (numbers < 100).fillna(False)
+    numbers = pd.to_numeric(values.where(values != ""), errors="coerce")
+    filled = numbers[values != ""]
+    if len(filled) and filled.notna().all() and not set(filled.unique()) <= {0.0, 1.0}:
+        return (numbers < 100).fillna(False)   # Progress in percent
     return values.isin(PARTIAL_WORDS) & ~values.isin(COMPLETE_WORDS)
 
 

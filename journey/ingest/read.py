@@ -133,7 +133,6 @@ def read_export(source: str | Path | bytes, file_name: str | None = None, max_by
     (over `max_bytes`, or more than `max_rows` rows), NoDataRows.
     """
     max_rows = max_rows or DEFAULT_MAX_ROWS
-    file_date = None
     if isinstance(source, (str, Path)):
         path = Path(source)
         file_name = file_name or path.name

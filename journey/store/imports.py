@@ -33,7 +33,8 @@ class ImportBatch:
     segments: Any             # pyarrow Table: local_id plus one column per segment question (unpivoted on insert)
     comments: pd.DataFrame    # local_id, question, text, masked_text, lang
     rejected: pd.DataFrame    # line_no, raw, code, column_name, value, reason
-    notes: pd.DataFrame | None = None   # line_no, outcome ('skipped' / 'value_left_empty'), code, column_name, value, reason, raw
+    # line_no, outcome ('skipped' or 'value_left_empty'), code, column_name, value, reason, raw
+    notes: pd.DataFrame | None = None
     undated: int = 0                    # rows given `undated_date` because they had none
     undated_source: str | None = None   # 'file', 'import' or 'chosen'
     undated_date: date | None = None
