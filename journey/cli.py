@@ -32,12 +32,19 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Journey Lens: customer feedback on the customer journey.")
     sub = parser.add_subparsers(dest="command")
 
-    ingest = sub.add_parser("ingest", help="import survey or review exports (CSV, TSV, XLSX)")
+    ingest = sub.add_parser("ingest", help="import survey or review exports (CSV, TSV, XLSX; Google Takeout, "
+                                           "Business Profile and App Store review files in JSON or XML)")
     ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
     ingest.add_argument("--db", type=Path, help="DuckDB file (default: JOURNEY_DB or data/journey.duckdb)")
     ingest.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
                         help="set a column's role, e.g. --map comment=ご意見 --map score:nps_0_10=Q3 "
-                             "(roles: id, date, comment, title, score, customer, segment, touchpoint, ignore)")
+                             "(roles: id, date, comment, title, score, customer, segment, touchpoint, status, "
+                             "ignore; COLUMN may also be a survey tool's code such as Qualtrics' Q3)")
+    ingest.add_argument("--skip-partial", action="store_true",
+                        help="leave partial sessions out (counted as skipped); by default they are kept and marked")
+    ingest.add_argument("--undated", default="import", metavar="import|file|YYYY-MM-DD",
+                        help="date for rows without one: the import date (default), the file's own date (its "
+                             "name, contents or modification time), or a given date")
     ingest.add_argument("--no-mask", action="store_true", help="keep personal data unmasked in display text")
     ingest.add_argument("--json", action="store_true", help="print one JSON object per file")
     ingest.set_defaults(run=_ingest)
@@ -88,7 +95,9 @@ def _ingest(args: argparse.Namespace) -> int:
     status = 0
     for path in args.files:
         try:
-            result = import_file(path, _db(args), overrides=args.map, mask=False if args.no_mask else None)
+            result = import_file(path, _db(args), overrides=args.map, mask=False if args.no_mask else None,
+                                 include_partial=not getattr(args, "skip_partial", False),
+                                 undated=getattr(args, "undated", "import"))
         except (JourneyError, OSError) as err:
             status = 1
             message = str(err) if isinstance(err, JourneyError) else f"{path}: {err.strerror or err}"
@@ -97,12 +106,17 @@ def _ingest(args: argparse.Namespace) -> int:
                                  ensure_ascii=False))
             print(f"error: {message}", file=sys.stderr)
             continue
+        for notice in result.notices:
+            print(f"warning: {result.file}: {notice.message}", file=sys.stderr)
         if args.json:
             print(json.dumps(result.to_dict(), ensure_ascii=False))
         else:
-            print(f"{result.file}: {result.loaded} loaded, {result.duplicates} duplicates, "
-                  f"{result.rejected} rejected of {result.rows} rows (import {result.import_id}, "
-                  f"{result.encoding or 'xlsx'})")
+            partial = f" ({result.partial} partial)" if result.partial else ""
+            print(f"{result.file}: {result.loaded} loaded{partial}, {result.duplicates} duplicates, "
+                  f"{result.skipped} skipped, {result.rejected} rejected of {result.rows} rows "
+                  f"(import {result.import_id}, {result.encoding or result.file_format})")
+            if result.values_left_empty:
+                print(f"  {result.values_left_empty} unreadable value(s) left empty; their rows were loaded")
             for role, columns in result.mapping.items():
                 print(f"  {role}: {', '.join(columns)}")
     return status
@@ -189,7 +203,7 @@ def _demo(args: argparse.Namespace) -> int:
             if connection.scalar(con, "SELECT count(*) FROM imports"):
                 return 0
     files = sorted(p for p in DEMO_DIR.iterdir() if p.suffix.lower() in {".csv", ".tsv", ".xlsx"})
-    args.files, args.map, args.no_mask = files, [], False
+    args.files, args.map, args.no_mask, args.skip_partial, args.undated = files, [], False, False, "import"
     status = _ingest(args)
     if status == 0 and args.tag:
         args.preset, args.embedder, args.json = "restaurant", None, False

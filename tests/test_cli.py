@@ -24,8 +24,10 @@ def test_ingest_json_reports_each_file(db_path):
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["file"] for r in records] == ["broken_rows.csv", "google_forms_ja_cp932.csv"]
     broken = records[0]
-    assert {k: broken[k] for k in ("rows", "loaded", "duplicates", "rejected", "encoding")} == \
-        {"rows": 11, "loaded": 8, "duplicates": 0, "rejected": 3, "encoding": "utf-8"}
+    assert {k: broken[k] for k in ("rows", "loaded", "duplicates", "skipped", "rejected", "values_left_empty",
+                                   "encoding")} == \
+        {"rows": 11, "loaded": 9, "duplicates": 0, "skipped": 0, "rejected": 2, "values_left_empty": 1,
+         "encoding": "utf-8"}
     assert broken["mapping"]["comment"] == ["Review Text"]
     assert isinstance(broken["import_id"], int)
 
@@ -90,3 +92,41 @@ def test_demo_if_empty_loads_once(db_path, capsys):
     first = capsys.readouterr().out
     assert main(["demo", "--if-empty", "--db", str(db_path), "--json"]) == 0
     assert first.strip() and capsys.readouterr().out.strip() == ""
+
+
+def test_ingest_reports_skipped_partial_and_warnings(db_path, capsys):
+    status = main(["ingest", str(FIXTURES / "qualtrics_current.csv"), "--db", str(db_path), "--json"])
+    record = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert {k: record[k] for k in ("rows", "loaded", "partial", "skipped", "rejected", "layout", "header_lines")} == \
+        {"rows": 10, "loaded": 9, "partial": 2, "skipped": 1, "rejected": 0, "layout": "qualtrics",
+         "header_lines": [1, 2, 3]}
+    assert [w["code"] for w in record["warnings"]] == ["header_rows"]
+
+
+def test_ingest_skip_partial_and_undated_flags(db_path, capsys):
+    assert main(["ingest", str(FIXTURES / "alchemer_surveygizmo.csv"), "--db", str(db_path), "--skip-partial"]) == 0
+    assert "8 loaded, 0 duplicates, 6 skipped, 0 rejected of 14 rows" in capsys.readouterr().out
+    assert main(["ingest", str(FIXTURES / "undated_reviews.csv"), "--db", str(db_path), "--json",
+                 "--undated", "2026-04-30"]) == 0
+    captured = capsys.readouterr()
+    record = json.loads(captured.out)
+    assert (record["undated"], record["undated_date"], record["undated_source"]) == (6, "2026-04-30", "chosen")
+    assert "warning: undated_reviews.csv: no column holds the date of each answer" in captured.err
+
+
+def test_ingest_undated_file_date_uses_the_file(db_path, tmp_path, capsys):
+    import os
+    from datetime import datetime
+
+    path = tmp_path / "reviews.csv"
+    path.write_bytes((FIXTURES / "undated_reviews.csv").read_bytes())
+    stamp = datetime(2026, 4, 15, 12, 0).timestamp()
+    os.utime(path, (stamp, stamp))
+    assert main(["ingest", str(path), "--db", str(db_path), "--json", "--undated", "file"]) == 0
+    assert json.loads(capsys.readouterr().out)["undated_date"] == "2026-04-15"
+
+
+def test_ingest_an_unclosed_quote_is_never_a_silent_success(db_path, capsys):
+    assert main(["ingest", str(FIXTURES / "unclosed_quote.csv"), "--db", str(db_path)]) == 0
+    assert "19 loaded, 0 duplicates, 0 skipped, 1 rejected of 20 rows" in capsys.readouterr().out

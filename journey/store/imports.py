@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -32,6 +33,13 @@ class ImportBatch:
     segments: Any             # pyarrow Table: local_id plus one column per segment question (unpivoted on insert)
     comments: pd.DataFrame    # local_id, question, text, masked_text, lang
     rejected: pd.DataFrame    # line_no, raw, code, column_name, value, reason
+    # line_no, outcome ('skipped' or 'value_left_empty'), code, column_name, value, reason, raw
+    notes: pd.DataFrame | None = None
+    undated: int = 0                    # rows given `undated_date` because they had none
+    undated_source: str | None = None   # 'file', 'import' or 'chosen'
+    undated_date: date | None = None
+    warnings: list[dict] = field(default_factory=list)
+    notices: list[Any] = field(default_factory=list)   # the warnings as objects, for the caller
 
 
 @dataclass
@@ -41,6 +49,9 @@ class SavedImport:
     loaded: int
     duplicates: int
     rejected: int
+    skipped: int = 0
+    partial: int = 0
+    values_left_empty: int = 0
 
 
 def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
@@ -67,8 +78,12 @@ def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
         keep["id"] = range(first_id, first_id + len(keep))
         id_of = pd.Series(keep["id"].to_numpy(), index=keep["local_id"].to_numpy())
         keep["import_id"] = import_id
+        for column in ("partial", "date_assumed"):
+            if column not in keep:
+                keep[column] = False
         insert_frame(con, "responses", keep[["id", "import_id", "line_no", "external_id", "dedup_key",
-                                              "content_hash", "responded_at", "customer", "touchpoint"]])
+                                              "content_hash", "responded_at", "customer", "touchpoint",
+                                              "partial", "date_assumed"]])
         report(0.4, "scores")
 
         scores = batch.scores[batch.scores["local_id"].isin(id_of.index)].copy()
@@ -88,19 +103,35 @@ def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
         rejected["import_id"] = import_id
         insert_frame(con, "rejected_rows",
                      rejected[["import_id", "line_no", "raw", "code", "column_name", "value", "reason"]])
+        notes = batch.notes if batch.notes is not None else pd.DataFrame(columns=_NOTE_COLUMNS[1:])
+        # Values left empty count only in rows that were stored (not in a duplicate of a stored row).
+        kept_lines = set(keep["line_no"].tolist())
+        notes = notes[(notes["outcome"] == "skipped") | notes["line_no"].isin(kept_lines)].copy()
+        notes["import_id"] = import_id
+        insert_frame(con, "row_notes", notes[_NOTE_COLUMNS])
+        skipped = int((notes["outcome"] == "skipped").sum())
+        left_empty = int((notes["outcome"] == "value_left_empty").sum())
+        partial = int(keep["partial"].sum())
         con.execute(
             """INSERT INTO imports (id, file_name, sha256, source_key, file_format, encoding, delimiter,
-                   mapping, rows, loaded, duplicates, rejected, mask_pii)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   mapping, rows, loaded, duplicates, rejected, mask_pii, skipped, partial, values_left_empty,
+                   undated, undated_source, undated_date, warnings)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [import_id, batch.file_name, batch.sha256, batch.source_key, batch.file_format, batch.encoding,
              batch.delimiter, json.dumps(batch.mapping, ensure_ascii=False), batch.rows, len(keep),
-             duplicates, len(batch.rejected), batch.mask_pii])
+             duplicates, len(batch.rejected), batch.mask_pii, skipped, partial, left_empty,
+             int(keep["date_assumed"].sum()), batch.undated_source, batch.undated_date,
+             json.dumps(batch.warnings, ensure_ascii=False)])
         report(1.0, "commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return SavedImport(import_id, batch.rows, len(keep), duplicates, len(batch.rejected))
+    return SavedImport(import_id, batch.rows, len(keep), duplicates, len(batch.rejected), skipped, partial,
+                       left_empty)
+
+
+_NOTE_COLUMNS = ["import_id", "line_no", "outcome", "code", "column_name", "value", "reason", "raw"]
 
 
 
@@ -152,6 +183,7 @@ _DELETE_IMPORT = [
     "DELETE FROM scores WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
     "DELETE FROM segments WHERE response_id IN (SELECT id FROM responses WHERE import_id = ?)",
     "DELETE FROM rejected_rows WHERE import_id = ?",
+    "DELETE FROM row_notes WHERE import_id = ?",
     "DELETE FROM responses WHERE import_id = ?",
     "DELETE FROM imports WHERE id = ?",
 ]
@@ -160,7 +192,7 @@ _DELETE_IMPORT = [
 def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Imports, newest first."""
     return con.execute(
-        """SELECT id, file_name, created_at, file_format, encoding, rows, loaded, duplicates, rejected
+        """SELECT id, file_name, created_at, file_format, encoding, rows, loaded, duplicates, skipped, rejected
            FROM imports ORDER BY id DESC""").fetchdf()
 
 
@@ -172,6 +204,7 @@ def get_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any]
         return None
     record = dict(zip([d[0] for d in cur.description], rows[0]))
     record["mapping"] = json.loads(record["mapping"])
+    record["warnings"] = json.loads(record["warnings"]) if record.get("warnings") else []
     return record
 
 
@@ -180,3 +213,13 @@ def rejected_rows(con: duckdb.DuckDBPyConnection, import_id: int) -> pd.DataFram
     return con.execute(
         """SELECT line_no, code, reason, column_name, value, raw FROM rejected_rows
            WHERE import_id = ? ORDER BY line_no""", [import_id]).fetchdf()
+
+
+def row_notes(con: duckdb.DuckDBPyConnection, import_id: int, outcome: str | None = None) -> pd.DataFrame:
+    """Skipped rows ('skipped') and values left empty ('value_left_empty') of one import, in file order."""
+    sql = """SELECT line_no, outcome, code, reason, column_name, value, raw FROM row_notes WHERE import_id = ?"""
+    params: list = [import_id]
+    if outcome:
+        sql += " AND outcome = ?"
+        params.append(outcome)
+    return con.execute(sql + " ORDER BY line_no", params).fetchdf()

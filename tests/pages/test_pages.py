@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -79,11 +80,60 @@ def test_upload_page_imports_a_fixture_end_to_end(db_path):
     assert len(at.dataframe) >= 1  # the preview (the role editor is a data_editor beside it)
     at.button(key="go-broken_rows.csv-" + str((FIXTURES / "broken_rows.csv").stat().st_size)).click().run()
     assert not at.exception, at.exception
-    assert any("8 loaded" in s.value and "3 rejected" in s.value for s in at.success)
+    assert any("9 loaded" in s.value and "0 skipped" in s.value and "2 rejected" in s.value for s in at.success)
+    assert any("1 unreadable value(s) were left empty" in i.value for i in at.info)
     with connection.Database(db_path).connect() as con:
-        assert overview.counts(con)["responses"] == 8
-        assert overview.counts(con)["rejected_rows"] == 3
-    assert any(button.label == "Download rejected rows (CSV)" for button in at.get("download_button"))
+        assert overview.counts(con)["responses"] == 9
+        assert overview.counts(con)["rejected_rows"] == 2
+    labels = [button.label for button in at.get("download_button")]
+    assert "Download rejected rows (CSV)" in labels and "Download values left empty (CSV)" in labels
+
+
+def go(at: AppTest, name: str) -> AppTest:
+    at.button(key=f"go-{name}-{(FIXTURES / name).stat().st_size}").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_upload_page_shows_header_rows_skipped_rows_and_partial_sessions(db_path):
+    at = upload(open_app("pages/8_import.py", lang="ja"), "qualtrics_current.csv")
+    assert any("見出しが 3 行ありました" in w.value for w in at.warning)
+    roles = at.dataframe[0].value.set_index("column")   # the role editor, reasons in Japanese
+    assert roles.loc["Finished", "role"] == "回答状況（完了・途中）"
+    assert roles.loc["IP Address", "reason"] == "IPアドレス（管理用の列）"
+    partial = at.toggle(key=f"partial-qualtrics_current.csv-{(FIXTURES / 'qualtrics_current.csv').stat().st_size}")
+    assert partial.value is True
+    partial.set_value(False).run()
+    go(at, "qualtrics_current.csv")
+    assert any("7 件を取り込みました" in s.value and "スキップ 3" in s.value for s in at.success)
+    labels = [button.label for button in at.get("download_button")]
+    assert "スキップした行をダウンロード（CSV）" in labels
+    with connection.Database(db_path).connect() as con:
+        assert connection.scalar(con, "SELECT count(*) FROM responses WHERE partial") == 0
+        assert connection.scalar(con, "SELECT count(*) FROM row_notes WHERE code = 'partial_left_out'") == 2
+
+
+def test_upload_page_asks_for_a_date_when_the_export_has_none(db_path):
+    at = upload(open_app("pages/8_import.py"), "undated_reviews.csv")
+    assert any("No column holds the date of each answer" in w.value for w in at.warning)
+    choice = at.radio(key=f"undated-undated_reviews.csv-{(FIXTURES / 'undated_reviews.csv').stat().st_size}")
+    assert choice.options[0].startswith("The import date")   # no date in the file's name or contents
+    choice.set_value("chosen").run()
+    at.date_input(key=f"undated-day-undated_reviews.csv-{(FIXTURES / 'undated_reviews.csv').stat().st_size}") \
+        .set_value(date(2026, 4, 30)).run()
+    go(at, "undated_reviews.csv")
+    assert any("all 6 rows were dated 2026-04-30 (the chosen date)" in i.value for i in at.info)
+    with connection.Database(db_path).connect() as con:
+        assert connection.scalar(con, "SELECT count(*) FROM responses WHERE responded_at = DATE '2026-04-30' "
+                                      "AND date_assumed") == 6
+        assert connection.scalar(con, "SELECT undated_source FROM imports") == "chosen"
+
+
+def test_upload_page_reads_a_review_feed_that_is_not_a_table(db_path):
+    at = upload(open_app("pages/8_import.py"), "appstore_reviews.xml")
+    assert any("describes the app itself" in w.value for w in at.warning)
+    go(at, "appstore_reviews.xml")
+    assert any("5 loaded" in s.value for s in at.success)
 
 
 def test_upload_page_reports_a_bad_file_without_touching_the_database(db_path):
