@@ -50,7 +50,8 @@ class Settings:
     second_stage_threshold: float = 0.9   # a sentence's own stage joins the comment's stages at this probability
     touchpoint_threshold: float = 0.35    # below it the touchpoint is unclassified
     rating_weight: float = 1.0            # how much the response's own score moves sentiment
-    owner_strength: float = 4.0           # one correction's weight against the pull to the shipped heads
+    owner_weight: float = 10.0            # one correction against one read training row when heads are refitted
+    owner_strength: float = 4.0           # heads without a shipped corpus: one correction against the pull to them
     question_pseudo_count: float = 150.0  # comments' worth of trust in the real-feedback prior per question
     question_max_ratio: float = 4.0       # how far a question's mix may move from the real-feedback mix
 
@@ -170,7 +171,7 @@ def build_model(embed: Callable[[list[str]], np.ndarray], taxonomy: Taxonomy, mo
                         (touch, taxonomy_examples(taxonomy, "touchpoints", new_touch))):
         if examples:
             texts, labels = zip(*examples)
-            f.head = adapt_field(f, embed(list(texts)), list(labels), settings.owner_strength / 2)
+            f.head = adapt_field(f, embed(list(texts)), list(labels), settings)
     labels = [(c.key, part.strip()) for c in taxonomy.touchpoints for text in (c.key, *c.label.values())
               for part in _LABEL_PARTS.split(text) if len(part.strip()) > 1]
     touches = heads.get("touches")
@@ -199,13 +200,19 @@ def taxonomy_examples(taxonomy: Taxonomy, kind: str, new: Sequence[Category]) ->
     return out
 
 
-def adapt_field(f: Field, x: np.ndarray, labels: list[str | None], strength: float) -> H.Head:
-    """The field's head moved towards labelled examples given in taxonomy keys."""
+def adapt_field(f: Field, x: np.ndarray, labels: list[str | None], settings: Settings,
+                strength: float | None = None) -> H.Head:
+    """The field's head moved towards labelled examples given in taxonomy keys: refitted on its training
+    corpus plus the examples when it has one (each example weighing `settings.owner_weight` training
+    rows), else pulled towards them (heads.adapt)."""
     sets = f.label_sets(labels)
     keep = [i for i, s in enumerate(sets) if s]
     if not keep:
         return f.head
-    return H.adapt(f.head, x[keep], [sets[i] for i in keep], strength=strength)
+    chosen = [sets[i] for i in keep]
+    if f.head.corpus is not None and strength is None:
+        return H.refit(f.head, x[keep], chosen, settings.owner_weight)
+    return H.adapt(f.head, x[keep], chosen, strength=strength or settings.owner_strength)
 
 
 @lru_cache(maxsize=4)
@@ -420,17 +427,15 @@ def _override(decided: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
 
 
 def _with_owner(model: Model, owner: OwnerLabels) -> tuple[Field, Field, H.Head]:
-    """The model's fields and sentiment head moved towards the owner's corrections."""
-    strength = model.settings.owner_strength
+    """The model's fields and sentiment head taught the owner's corrections."""
     if len(owner.vectors) == 0:
         return model.stage, model.touchpoint, model.sentiment
-    stage = Field(adapt_field(model.stage, owner.vectors, owner.stage, strength), model.stage.keys, model.stage.covers)
-    touch = Field(adapt_field(model.touchpoint, owner.vectors, owner.touchpoint, strength), model.touchpoint.keys,
+    settings = model.settings
+    stage = Field(adapt_field(model.stage, owner.vectors, owner.stage, settings), model.stage.keys, model.stage.covers)
+    touch = Field(adapt_field(model.touchpoint, owner.vectors, owner.touchpoint, settings), model.touchpoint.keys,
                   model.touchpoint.covers)
-    keep = [i for i, s in enumerate(owner.sentiment) if s in SENTIMENTS]
-    sentiment = H.adapt(model.sentiment, owner.vectors[keep], [[owner.sentiment[i]] for i in keep], strength) \
-        if keep else model.sentiment
-    return stage, touch, sentiment
+    feel = Field(model.sentiment, list(SENTIMENTS), np.eye(len(SENTIMENTS), dtype=np.float32))
+    return stage, touch, adapt_field(feel, owner.vectors, owner.sentiment, settings)
 
 
 # --- pooling -------------------------------------------------------------------------------------
@@ -638,8 +643,7 @@ def owner_accuracy(con, embedder: Embedder, min_labels: int = 10, folds: int = 5
     hits, base = np.zeros(len(ids), bool), np.zeros(len(ids), bool)
     for f in np.unique(fold):
         train, test = fold != f, fold == f
-        head = adapt_field(model.stage, xc[train], [stages[i] for i in np.flatnonzero(train)],
-                           model.settings.owner_strength)
+        head = adapt_field(model.stage, xc[train], [stages[i] for i in np.flatnonzero(train)], model.settings)
         adapted = Field(head, model.stage.keys, model.stage.covers)
         for out, field_ in ((hits, adapted), (base, model.stage)):
             decided = decide_stage(field_.proba(xc[test]), field_.keys, threshold)["key"].to_numpy()

@@ -76,6 +76,19 @@ def real_mix_prior(frame: pd.DataFrame, column: str, keys: list[str], smoothing:
     return prior / prior.sum()
 
 
+USAGE_SHARE = 0.80  # LABELLING.md: about 80% of randomly drawn survey and review comments are about usage
+
+
+def stage_prior(frame: pd.DataFrame) -> np.ndarray:
+    """The stage mix of real feedback: usage at the share LABELLING.md states for randomly drawn comments,
+    the rest split as the randomly drawn real training rows split it. Two sources would otherwise set the
+    mix for every trade (the survey's 72% usage, the reviews' 99%)."""
+    mix = real_mix_prior(frame, "stage", STAGE_KEYS)
+    usage = STAGE_KEYS.index("usage")
+    rest = np.delete(mix, usage)
+    return np.insert(rest / rest.sum() * (1 - USAGE_SHARE), usage, USAGE_SHARE)
+
+
 # --- cross-validation ------------------------------------------------------------------------------
 
 
@@ -229,14 +242,15 @@ def _set_f1(pred: list[set], gold: list[set], rows: np.ndarray, key: str) -> flo
     return 2 * tp / denominator if denominator else 0.0
 
 
-def owner_strength(frame: pd.DataFrame, x: np.ndarray, weights: np.ndarray, head: H.Head, c: float,
-                   decision: dict, seed: int = 7) -> tuple[float, dict]:
-    """How strongly an owner's correction should pull the stage head, chosen by simulating a new owner:
-    for each real source, a head trained without any of that source's rows is adapted to 10, then 30,
-    of its comments per stage (5-fold: corrections from the other folds) and tags the held-out fold with
-    its question priors; the strength with the best stage macro-F1 plus accuracy at the real mix,
-    averaged over sources and both amounts, wins. (Corrections drawn from rows a head already learnt
-    from would understate what they teach.)"""
+def owner_weight(frame: pd.DataFrame, x: np.ndarray, weights: np.ndarray, head: H.Head, c: float,
+                 decision: dict, folds: int = 3, seed: int = 7) -> tuple[float, dict]:
+    """How much one owner's correction weighs against one read training row when the heads are refitted
+    with the corrections added, chosen by simulating the Review page on each real source: 10, then 30,
+    corrections per stage from the source's other folds join the training rows, and the refitted head
+    tags the held-out fold with its question priors. Two owners are simulated: one of a source the
+    heads were trained on (the other folds stay in training), and a new one (none of the source's rows
+    in training). The weight with the best stage macro-F1 plus accuracy at the real mix, averaged over
+    sources, owners and amounts, wins."""
     from journey.tagging import decide_stage
 
     rng = np.random.default_rng(seed)
@@ -244,32 +258,38 @@ def owner_strength(frame: pd.DataFrame, x: np.ndarray, weights: np.ndarray, head
     random_rows = (frame["draw"] == "random").to_numpy()
     gold = frame["stage"].to_numpy()
     questions = frame["question"].fillna("").reset_index(drop=True)
-    strengths = (4.0, 16.0, 64.0, 256.0, 1024.0)
-    totals = {s: [] for s in strengths}
+    options = (1.0, 3.0, 10.0, 30.0)
+    totals = {w: [] for w in options}
     for source in sorted(frame.loc[real, "source"].unique()):
         mine = real & (frame["source"] == source).to_numpy()
-        blind = H.fit(x[~mine], list(gold[~mine]), STAGE_KEYS, weights[~mine], c=c, prior=head.prior)
-        blind.temperature = head.temperature
         rows = np.flatnonzero(mine)
-        fold = rng.permutation(np.arange(len(rows)) % 5)
+        fold = rng.permutation(np.arange(len(rows)) % folds)
         present = [k for k in corpus.STAGES if (gold[mine] == k).sum() >= 15]
         drawn = mine & random_rows
-        for per_stage in (10, 30):
-            chosen = {s: np.empty(len(frame), dtype=object) for s in strengths}
-            for f in range(5):
-                pool, test = rows[fold != f], rows[fold == f]
-                picks = [i for key in STAGE_KEYS for i in rng.permutation(pool[gold[pool] == key])[:per_stage]]
-                for s in strengths:
-                    logits = H.adapt(blind, x[picks], [[gold[i]] for i in picks], s).logits(x[test])
-                    priors = question_prior_rows(H.softmax(logits), questions.iloc[test].reset_index(drop=True),
-                                                 head.prior, decision["question_pseudo_count"],
-                                                 decision["question_max_ratio"])
-                    chosen[s][test] = decide_stage(H.softmax(logits + np.log(priors)), STAGE_KEYS,
-                                                   decision["minority_threshold"])["key"].to_numpy()
-            for s in strengths:
-                totals[s].append(np.mean([_f1(chosen[s][mine], gold[mine], k) for k in present])
-                                 + (chosen[s][drawn] == gold[drawn]).mean())
-    results = {s: round(float(np.mean(v)), 3) for s, v in totals.items()}
+        for new_owner in (False, True):
+            for per_stage in (10, 30):
+                chosen = {w: np.empty(len(frame), dtype=object) for w in options}
+                for f in range(folds):
+                    pool, test = rows[fold != f], rows[fold == f]
+                    base = ~mine if new_owner else np.isin(np.arange(len(frame)), test, invert=True)
+                    start = H.fit(x[base], list(gold[base]), STAGE_KEYS, weights[base], c=c, prior=head.prior)
+                    picks = np.array([i for key in STAGE_KEYS
+                                      for i in rng.permutation(pool[gold[pool] == key])[:per_stage]], int)
+                    train_rows = np.concatenate([np.flatnonzero(base), picks])
+                    for w in options:
+                        refit = H.fit(x[train_rows], list(gold[train_rows]), STAGE_KEYS,
+                                      np.concatenate([weights[base], np.full(len(picks), w)]), c=c,
+                                      prior=head.prior, start=start)
+                        logits = refit.logits(x[test]) / head.temperature
+                        priors = question_prior_rows(H.softmax(logits), questions.iloc[test].reset_index(drop=True),
+                                                     head.prior, decision["question_pseudo_count"],
+                                                     decision["question_max_ratio"])
+                        chosen[w][test] = decide_stage(H.softmax(logits + np.log(priors)), STAGE_KEYS,
+                                                       decision["minority_threshold"])["key"].to_numpy()
+                for w in options:
+                    totals[w].append(np.mean([_f1(chosen[w][mine], gold[mine], k) for k in present])
+                                     + (chosen[w][drawn] == gold[drawn]).mean())
+    results = {w: round(float(np.mean(v)), 3) for w, v in totals.items()}
     return max(results, key=results.get), results
 
 
@@ -284,18 +304,18 @@ def cross_validated_touches(x: np.ndarray, label_sets: list[set[str]], weights: 
 
 
 def fit_heads(frame: pd.DataFrame, weak: pd.DataFrame, embed: Callable[[list[str]], np.ndarray],
-              recipe: Recipe) -> tuple[dict[str, H.Head | H.MultiHead], dict]:
+              recipe: Recipe, owner_weight_from: dict | None = None) -> tuple[dict[str, H.Head | H.MultiHead], dict]:
     """(heads, info): the heads fitted on every row, temperatures and decision settings fitted on
-    cross-validated predictions of the real rows, with the settings in `info`."""
+    cross-validated predictions of the real rows, with the settings in `info`. `owner_weight_from` (a
+    decision dict) skips simulating the owner's corrections and takes their weight from it."""
     x, _, _ = embed_comments(frame["text"].tolist(), embed)
     xw, _, _ = embed_comments(weak["text"].tolist(), embed) if len(weak) else (np.zeros((0, x.shape[1])), None, None)
     frame = frame.assign(touchpoint=frame["touchpoint"].fillna("none")).reset_index(drop=True)
     weights = origin_weights(frame, recipe)
     fold = group_folds(frame["group"], recipe.folds)
     real = (frame["origin"] == "real").to_numpy()
-    stage_prior = real_mix_prior(frame, "stage", STAGE_KEYS)
     stage, stage_cv, _ = train_head("stage", x, frame, "stage", STAGE_KEYS, recipe.c_stage, weights,
-                                              stage_prior, fold, real)
+                                    stage_prior(frame), fold, real)
     touch, touch_cv, _ = train_head("touchpoint", x, frame, "touchpoint", TOUCH_KEYS, recipe.c_touchpoint, weights,
                                  real_mix_prior(frame, "touchpoint", TOUCH_KEYS), fold, real)
     label_sets = [set(v.split("|")) - {corpus.UNCLASSIFIED} for v in frame["stages"]]
@@ -308,8 +328,17 @@ def fit_heads(frame: pd.DataFrame, weak: pd.DataFrame, embed: Callable[[list[str
                                recipe.c_sentiment, origin_weights(both, recipe),
                                real_mix_prior(frame, "sentiment", corpus.SENTIMENTS),
                                np.concatenate([fold, weak_fold]), np.concatenate([real, np.zeros(len(weak), bool)]))
+    shared = np.vstack([x, xw]).astype(np.float16)
+    for head, column, rows, data, w in ((stage, "stage", np.arange(len(x)), frame, weights),
+                                        (touch, "touchpoint", np.arange(len(x)), frame, weights),
+                                        (sent, "sentiment", np.arange(len(both)), both, origin_weights(both, recipe))):
+        labels = np.array([head.keys.index(v) for v in data[column]])
+        head.corpus = H.Corpus(shared, rows, labels, w, head.meta["c"])
     decision = stage_decision(frame, stage_cv, stage.prior, touches_cv)
-    decision["owner_strength"], by_strength = owner_strength(frame, x, weights, stage, recipe.c_stage, decision)
+    if owner_weight_from is None:  # the simulation refits the stage head ~100 times: minutes on two cores
+        decision["owner_weight"], by_weight = owner_weight(frame, x, weights, stage, recipe.c_stage, decision)
+    else:
+        decision["owner_weight"], by_weight = owner_weight_from["owner_weight"], "taken from the shipped heads"
     questions = frame["question"].fillna("").reset_index(drop=True)
     pseudo, ratio = decision["question_pseudo_count"], decision["question_max_ratio"]
 
@@ -319,7 +348,7 @@ def fit_heads(frame: pd.DataFrame, weak: pd.DataFrame, embed: Callable[[list[str
     others = other_decisions(frame, with_question_priors(touch_cv, touch.prior),
                              with_question_priors(sent_cv[:len(frame)], sent.prior))
     cross_validated = {**decision.pop("cross_validated"), **others.pop("cross_validated"),
-                       "owner_strength_after_10_and_30_per_stage": by_strength}
+                       "owner_weight_after_10_and_30_per_stage": by_weight}
     decision.update(others)
     info = {"recipe": asdict(recipe), "rows": int(len(frame)), "weak_rows": int(len(weak)),
             "by_origin": {k: int(v) for k, v in frame["origin"].value_counts().items()},
