@@ -45,9 +45,9 @@ def stage_scale(keys: list[str], labels: dict[str, str]) -> alt.Scale:
 
 def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: list[str],
                   stage_labels: dict[str, str], touchpoint_labels: dict[str, str], measure: str,
-                  lang: str) -> alt.Chart:
+                  lang: str, interactive: bool = True) -> alt.Chart:
     """Stage × touchpoint grid: colour = the measure, the number = n; cells below the minimum n are faded
-    and marked. Click a cell to select it (selection parameter "cell")."""
+    and marked. Click a cell to select it (selection parameter "cell"; none with `interactive=False`)."""
     data = cells.assign(stage_label=cells["stage"].map(stage_labels),
                         touchpoint_label=cells["touchpoint"].map(touchpoint_labels),
                         label=cells["n"].astype(int).astype(str) + cells["small"].map({True: "*", False: ""}))
@@ -70,8 +70,10 @@ def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: l
     rects = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("value:Q", title=title, scale=scheme, legend=alt.Legend(orient="bottom", gradientLength=240)),
         opacity=alt.condition("datum.small", alt.value(0.35), alt.value(1.0)),
-        stroke=alt.condition(select, alt.value("#1f3d34"), alt.value("white"), empty=False),
-        tooltip=tooltip).add_params(select)
+        stroke=alt.condition(select, alt.value("#1f3d34"), alt.value("white"), empty=False) if interactive
+        else alt.value("white"),
+        tooltip=tooltip)
+    rects = rects.add_params(select) if interactive else rects
     text = base.mark_text(fontSize=11, font=FONT).encode(text="label:N", tooltip=tooltip,
                                                           color=alt.condition("datum.small", alt.value("#666666"),
                                                                               alt.value("#111111")))
@@ -81,10 +83,11 @@ def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: l
 
 def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels: dict[str, str], measure: str,
                         lang: str, previous: pd.DataFrame | None = None,
-                        segments: pd.DataFrame | None = None) -> alt.Chart:
+                        segments: pd.DataFrame | None = None, interactive: bool = True) -> alt.Chart:
     """The journey's emotion curve: net sentiment (or mean satisfaction) per stage in journey order,
     with its 95% band, the previous period dashed, and up to five segments as extra lines.
-    Click a point to select a stage (selection parameter "stage")."""
+    Click a point to select a stage (selection parameter "stage"); `interactive=False` (paper, images)
+    leaves the selection and the words asking for a click out."""
     order = [stage_labels[k] for k in stage_keys]
     y_title = t("chart.net_sentiment", lang) if measure == "net_sentiment" else t("chart.satisfaction", lang)
     domain = [-100, 100] if measure == "net_sentiment" else [1, 5]
@@ -100,7 +103,8 @@ def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels
         tooltip=[alt.Tooltip("stage_label:N", title=t("col.stage", lang)),
                  alt.Tooltip("value:Q", title=y_title, format=".1f"),
                  alt.Tooltip("low:Q", title="95% low", format=".1f"), alt.Tooltip("high:Q", title="95% high", format=".1f"),
-                 alt.Tooltip("n:Q", title="n")]).add_params(select)
+                 alt.Tooltip("n:Q", title="n")])
+    points = points.add_params(select) if interactive else points
     layers = [band, line, points]
     if previous is not None and not previous.dropna(subset=["value"]).empty:
         prev = previous.dropna(subset=["value"]).assign(stage_label=lambda f: f["stage"].map(stage_labels),
@@ -115,8 +119,9 @@ def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels
             tooltip=[alt.Tooltip("segment:N"), alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("n:Q")]))
     zero = alt.Chart(pd.DataFrame({"y": [0 if measure == "net_sentiment" else 3]})).mark_rule(
         color="#cccccc").encode(y="y:Q")
+    subtitle = t("chart.emotion_subtitle" if interactive else "chart.emotion_subtitle_static", lang)
     return _style(alt.layer(zero, *layers).properties(height=320, title=alt.TitleParams(
-        t("chart.emotion_curve", lang), subtitle=t("chart.emotion_subtitle", lang), offset=12)))
+        t("chart.emotion_curve", lang), subtitle=subtitle, offset=12)))
 
 
 def impact_chart(impact: pd.DataFrame, labels: dict[str, str], lang: str, title: str) -> alt.Chart:

@@ -77,6 +77,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "chart.net_sentiment": {"ja": "ネット感情（ポジ% − ネガ%）", "en": "Net sentiment (% positive − % negative)"},
     "chart.emotion_curve": {"ja": "感情曲線（ジャーニー順）", "en": "Emotion curve along the journey"},
     "chart.emotion_subtitle": {"ja": "帯は95%区間。点をクリックするとその段階のコメントを表示", "en": "Band: 95% interval. Click a point for that stage's comments"},
+    "chart.emotion_subtitle_static": {"ja": "帯は95%区間", "en": "Band: 95% interval"},
     "chart.previous": {"ja": "前の期間", "en": "Previous period"},
     "chart.segment": {"ja": "セグメント", "en": "Segment"},
     "chart.nps_points": {"ja": "NPSへの影響（ポイント）", "en": "Effect on NPS (points)"},

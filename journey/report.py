@@ -98,13 +98,14 @@ def build_pack(con, since: date | None = None, until: date | None = None, lang: 
     cells = metrics.heatmap(comments, stage_keys, touch_keys, "negative_share")
     if not cells.empty:
         pngs["journey-map"] = exporting.chart_png(charts.heatmap_chart(
-            cells, stage_keys, touch_keys, stage_labels, touch_labels, "negative_share", lang), footer)
+            cells, stage_keys, touch_keys, stage_labels, touch_labels, "negative_share", lang, interactive=False),
+            footer)
         sections.append(_Section(t("map.heatmap", lang), image="journey-map"))
     curve = metrics.stage_curve(comments, stage_keys)
     if curve["n"].sum():
         previous = metrics.stage_curve(old_comments, stage_keys) if len(old_comments) else None
         pngs["emotion-curve"] = exporting.chart_png(charts.emotion_curve_chart(
-            curve, stage_keys, stage_labels, "net_sentiment", lang, previous), footer)
+            curve, stage_keys, stage_labels, "net_sentiment", lang, previous, interactive=False), footer)
         sections.append(_Section(t("map.curve", lang), image="emotion-curve"))
     impact = metrics.nps_impact(comments, responses, "stage", stage_keys)
     if not impact.empty:

@@ -110,3 +110,17 @@ def test_masking_is_switchable_per_import(db_path):
         text, masked = con.execute("SELECT text, masked_text FROM comments ORDER BY id LIMIT 1").fetchall()[0]
         assert text == masked and text.startswith("髙橋さん")
         assert imports.get_import(con, unmasked.import_id)["mask_pii"] is False
+
+
+@pytest.mark.parametrize("lang, words", [("ja", ("クリック", "選ぶ", "選択")), ("en", ("click", "select"))])
+def test_the_pack_never_asks_paper_to_be_clicked(tagged, monkeypatch, lang, words):
+    drawn = []
+    original = exporting.chart_png
+    monkeypatch.setattr(exporting, "chart_png", lambda chart, footer="": drawn.append(chart.to_json()) or
+                        original(chart, footer))
+    with connection.Database(tagged).connect() as con:
+        pack = report.build_pack(con, date(2026, 7, 1), date(2026, 7, 31), lang)
+    assert len(drawn) == len(pack.pngs) >= 2
+    text = " ".join(drawn).lower() + pack.html.lower()
+    assert not [word for word in words if word in text]
+    assert '"select"' not in text.replace(" ", "")  # no selection parameter left in a static image
