@@ -347,7 +347,8 @@ def before_after(comments: pd.DataFrame, responses: pd.DataFrame, when, stage_ke
     eb, ea = exploded[exploded["responded_at"] < cut], exploded[exploded["responded_at"] >= cut]
     for key in stage_keys:
         add(key, "negative_share", _negative_compare(eb[eb["stage_key"] == key], ea[ea["stage_key"] == key], min_n))
-    return pd.DataFrame(rows)
+    # Numbers stay numbers (NaN where a side is empty), so a change date at the edge of the data works.
+    return pd.DataFrame(rows).astype({"before": float, "after": float, "change": float, "p_value": float})
 
 
 def _negative_compare(before: pd.DataFrame, after: pd.DataFrame, min_n: int) -> Comparison:

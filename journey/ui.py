@@ -17,7 +17,7 @@ import streamlit as st
 from journey import auth, exporting
 from journey.config import PROJECT_ROOT, Settings, load_settings
 from journey.embed import Embedder, get_embedder
-from journey.filters import Filters
+from journey.filters import Filters, Window, clamp_day, clamp_range
 from journey.i18n import LANGS, pick_lang, t
 from journey.ingest import RawTable, read_export
 from journey.store import connection, dashboard, tags
@@ -190,10 +190,28 @@ def labels_for(taxonomy: Taxonomy, lang: str) -> tuple[dict[str, str], dict[str,
 # per language; links must carry keys (stage=purchase) so a copied link opens the same view for anyone.
 
 
+URL_NOTES = "_url_notes"
+# Each URL key with the label of the widget it sets (for the notice when a link does not fit the data).
+URL_LABELS = {"dates": "filters.dates", "source": "filters.sources", "question": "filters.questions",
+              "seg": "filters.segment", "segv": "filters.segment_values", "stage": "filters.stages",
+              "touchpoint": "filters.touchpoints", "sentiment": "filters.sentiments", "measure": "map.measure",
+              "curve": "map.curve_measure", "split": "map.split", "focus": "col.stage", "freq": "trends.freq",
+              "by": "trends.by", "tmeasure": "trends.measure", "change": "trends.change_date",
+              "weekly-dates": "filters.dates"}
+
+
+def _note_adjusted(key: str) -> None:
+    """Remember that the value of `key` (from a link or an earlier view) did not fit the data."""
+    notes = st.session_state.setdefault(URL_NOTES, [])
+    if key not in notes:
+        notes.append(key)
+
+
 def seed_from_url(key: str, kind: str = "str", options: list | None = None) -> None:
     """Before a widget is created: on a session's first sight of `key`, take its value from the URL.
 
-    kind: "str" (one value), "list" (several), "dates" (ISO dates), "date" (one ISO date).
+    kind: "str" (one value), "list" (several), "dates" (ISO dates), "date" (one ISO date). Values the
+    data does not have (an unknown stage, a mangled date) are dropped and noted for show_url_notes().
     """
     if key in st.session_state or key not in st.query_params:
         return
@@ -207,9 +225,48 @@ def seed_from_url(key: str, kind: str = "str", options: list | None = None) -> N
         else:
             value = raw[0] if raw and (options is None or raw[0] in options) else None
     except (ValueError, IndexError):
+        _note_adjusted(key)
         return  # a mangled link falls back to the defaults
+    if (kind == "list" and len(value) < len([v for v in raw if v])) or (kind == "str" and value is None and raw[0]):
+        _note_adjusted(key)
     if value not in (None, [], ()):
         st.session_state[key] = value
+
+
+def keep_dates_in(key: str, window: Window, single: bool = False) -> None:
+    """Before a date widget: the value the session holds for `key` (from a link, or a view of data that has
+    since changed) is moved inside the data's dates, or dropped for the default when wholly outside, and
+    noted; Streamlit would otherwise stop the page with a value error."""
+    held = st.session_state.get(key)
+    if held is None or not window.first:
+        return
+    if single:
+        fitted = clamp_day(window, held)
+    else:
+        days = tuple(held) if isinstance(held, (list, tuple)) else (held,)
+        fitted = clamp_range(window, days)
+        if fitted is not None and fitted == days:
+            return
+    if fitted == held:
+        return
+    _note_adjusted(key)
+    if fitted is None:
+        del st.session_state[key]
+    else:
+        st.session_state[key] = fitted
+
+
+def show_url_notes(page: "Page", window: Window | None = None) -> None:
+    """One notice naming every setting that was changed to fit the data (then forgotten)."""
+    notes = st.session_state.pop(URL_NOTES, [])
+    if not notes:
+        return
+    names = "、".join(page.t(URL_LABELS.get(k, k)) for k in notes) if page.lang == "ja" else \
+        ", ".join(page.t(URL_LABELS.get(k, k)) for k in notes)
+    text = page.t("url.adjusted", what=names)
+    if window is not None and window.first and {"dates", "change", "weekly-dates"} & set(notes):
+        text += " " + page.t("url.data_dates", first=window.first, last=window.last)
+    st.info(text, icon=":material/link:")
 
 
 def default_unless_set(key: str, default: object) -> dict:
@@ -247,7 +304,7 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
     seed_from_url("source", "list", options["sources"])
     seed_from_url("question", "list", options["questions"])
     seed_from_url("seg", "str", list(options["segments"]))
-    seed_from_url("segv", "list")
+    seed_from_url("segv", "list", options["segments"].get(st.session_state.get("seg"), []))
     seed_from_url("stage", "list", list(stage_labels))
     seed_from_url("touchpoint", "list", list(touch_labels))
     seed_from_url("sentiment", "list", sentiments)
@@ -255,6 +312,7 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
     every = {"placeholder": page.t("filters.all")}
     with st.sidebar:
         st.markdown(f"**{page.t('filters.title')}**")
+        keep_dates_in("dates", window)
         start, end = window.default_range(30)
         value = {} if "dates" in st.session_state else {"value": (start, end) if start else None}
         dates = st.date_input(page.t("filters.dates"), min_value=window.first, max_value=window.last, key="dates",
@@ -272,6 +330,7 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
                                      format_func=touch_labels.get, key="touchpoint", **every, **keep)
         feelings = st.multiselect(page.t("filters.sentiments"), sentiments,
                                   format_func=lambda k: page.t(f"sentiment.{k}"), key="sentiment", **every, **keep)
+    show_url_notes(page, window)
     dates = tuple(dates) if isinstance(dates, (list, tuple)) else ((dates,) if dates else ())
     return Filters(start=dates[0] if dates else None, end=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
                    sources=tuple(sources), questions=tuple(questions), segment=segment or None,

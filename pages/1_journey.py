@@ -6,7 +6,7 @@ from journey import charts, metrics
 from journey.metrics import CELL_METRICS
 from journey.store import dashboard
 from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, page_file,
-                        seed_from_url, verbatims, write_url)
+                        seed_from_url, show_url_notes, verbatims, write_url)
 
 board = dashboard_setup("map.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -42,6 +42,7 @@ for column, key in zip(cards, formats):
 # --- heatmap ------------------------------------------------------------------------------------
 st.subheader(page.t("map.heatmap"))
 seed_from_url("measure", options=list(CELL_METRICS))
+show_url_notes(page)
 measure = st.segmented_control(page.t("map.measure"), CELL_METRICS, required=True, key="measure",
                                format_func=lambda m: page.t(f"chart.{m}"),
                                **default_unless_set("measure", "negative_share"))
@@ -61,6 +62,7 @@ curve_measure = left.segmented_control(page.t("map.curve_measure"), ["net_sentim
 with page.db() as con:
     segment_names = list(dashboard.filter_options(con)["segments"])
 seed_from_url("split", options=segment_names)
+show_url_notes(page)
 split = right.selectbox(page.t("map.split"), [""] + segment_names, format_func=lambda s: s or "—", key="split")
 curve = metrics.stage_curve(comments, stage_keys, curve_measure)
 prev_curve = metrics.stage_curve(prev_comments, stage_keys, curve_measure) if previous else None

@@ -4,11 +4,12 @@ import streamlit as st
 
 from journey import metrics, themes
 from journey.ui import (FILTER_KEYS, comment_dialog, dashboard_setup, default_unless_set, load_facts, seed_from_url,
-                        write_url)
+                        show_url_notes, write_url)
 
 board = dashboard_setup("stage.title")
 page, taxonomy, filters, stage_labels = board.page, board.taxonomy, board.filters, board.stage_labels
 seed_from_url("focus", options=taxonomy.stage_keys())
+show_url_notes(page)
 stage = st.segmented_control(page.t("col.stage"), taxonomy.stage_keys(), required=True, format_func=stage_labels.get,
                              key="focus", **default_unless_set("focus", taxonomy.stage_keys()[0]))
 comments, _ = load_facts(page, filters)

@@ -217,14 +217,98 @@ def test_url_filters_reproduce_the_filtered_view(tagged_db):
     assert at.query_params["stage"] in ("purchase", ["purchase"]) and at.query_params["measure"] in ("volume", ["volume"])
 
 
-def test_trends_before_after_table(tagged_db):
+def open_with_link(page: str | None, params: dict, lang: str = "en", state: dict | None = None) -> AppTest:
+    """The app opened on `page` from a link carrying `params` (and a session already holding `state`)."""
     at = AppTest.from_file(APP, default_timeout=90)
-    at.session_state["lang"] = "en"
-    at.query_params["change"] = "2026-08-01"
-    at.run()
-    at.switch_page("pages/3_trends.py").run()
+    at.session_state["lang"] = lang
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    if page is None:
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        return at
+    at.run()  # the landing page rewrites the URL, so the link's parameters are set for the page itself
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    return at
+
+
+def test_trends_before_after_table(tagged_db):
+    at = open_with_link("pages/3_trends.py", {"change": "2026-08-01"})
     assert not at.exception, at.exception
+    assert str(at.session_state["change"]) == "2026-08-01"
     table = at.dataframe[0].value
     assert {"Before", "After", "Verdict"} <= set(table.columns)
     assert set(table["Verdict"]) <= {"Improved (significant)", "Worse (significant)", "No significant change",
                                      "Too few answers to tell"}
+
+
+def test_trends_asks_for_the_change_date_instead_of_picking_one(tagged_db):
+    at = open_app("pages/3_trends.py")
+    assert at.session_state["change"] is None and not at.dataframe
+    assert any("Pick the day something changed" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("change", ["2026-05-01", "2026-05-02", "2026-10-28", "2026-10-31"])
+def test_trends_compares_around_a_change_at_either_edge_of_the_data(tagged_db, change):
+    at = open_with_link("pages/3_trends.py", {"change": change})
+    assert not at.exception, at.exception
+    assert str(at.session_state["change"]) == change
+    table = at.dataframe[0].value
+    too_small = table[table["Verdict"] == "Too few answers to tell"]
+    assert len(too_small) and set(too_small["p"]) == {"—"}  # no test, no p-value: a dash, never None
+
+
+@pytest.mark.parametrize("page, params, key, expected", [
+    (None, {"dates": ["2026-10-01", "2027-02-01"]}, "dates", ("2026-10-01", "2026-10-31")),
+    (None, {"dates": ["2025-01-01", "2025-02-01"]}, "dates", ("2026-10-02", "2026-10-31")),  # the default
+    (None, {"dates": ["2026-09-10", "2026-09-01"]}, "dates", ("2026-09-01", "2026-09-10")),
+    (None, {"dates": "not-a-date"}, "dates", ("2026-10-02", "2026-10-31")),
+    (None, {"stage": ["nowhere", "purchase"]}, "stage", ["purchase"]),
+    (None, {"seg": "no such column"}, "seg", ""),
+    (None, {"seg": "性別", "segv": ["宇宙人"]}, "segv", []),
+    ("pages/3_trends.py", {"change": "2027-01-01"}, "change", "2026-10-31"),
+    ("pages/3_trends.py", {"change": "2020-01-01"}, "change", "2026-05-01"),
+    ("pages/2_stage.py", {"focus": "nowhere"}, "focus", "awareness"),
+])
+def test_a_link_that_does_not_fit_the_data_is_adjusted_with_a_notice(tagged_db, page, params, key, expected):
+    at = open_with_link(page, params)
+    assert not at.exception, at.exception
+    value = at.session_state[key]
+    shown = tuple(str(d) for d in value) if isinstance(value, tuple) else (str(value) if hasattr(value, "isoformat")
+                                                                          else value)
+    assert shown == expected
+    notices = [i.value for i in at.info if "did not fit this data" in i.value]
+    assert len(notices) == 1
+    if key in ("dates", "change"):
+        assert "The data covers 2026-05-01 to 2026-10-31" in notices[0]
+
+
+@pytest.mark.parametrize("page, key, held", [
+    (None, "dates", ("2026-10-20", "2026-11-15")),
+    ("pages/4_weekly.py", "weekly-dates", ("2026-11-01", "2026-11-07")),
+    ("pages/3_trends.py", "change", "2026-12-01"),
+])
+def test_date_widgets_survive_a_session_that_holds_dates_the_data_no_longer_has(tagged_db, page, key, held):
+    from datetime import date
+
+    value = tuple(date.fromisoformat(d) for d in held) if isinstance(held, tuple) else date.fromisoformat(held)
+    at = open_with_link(page, {}, state={key: value})
+    assert not at.exception, at.exception
+    kept = at.session_state[key]
+    days = kept if isinstance(kept, tuple) else (kept,)
+    assert all(date(2026, 5, 1) <= d <= date(2026, 10, 31) for d in days)
+
+
+def test_weekly_date_widget_works_on_data_shorter_than_a_week(db_path, tmp_path):
+    from journey.ingest import import_file
+
+    path = tmp_path / "three_days.csv"
+    path.write_text("Review ID,Star Rating,Review Date,Review Text\n"
+                    "A1,5,2026-03-01,Lovely coffee and friendly staff\n"
+                    "A2,2,2026-03-03,The queue was far too long today\n", encoding="utf-8")
+    import_file(path, db_path)
+    at = open_app("pages/4_weekly.py")
+    assert [str(d) for d in at.session_state["weekly-dates"]] == ["2026-03-01", "2026-03-03"]
