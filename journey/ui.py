@@ -355,6 +355,26 @@ def load_facts(page: Page, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame
     return facts(str(page.settings.db_path), version, filters)
 
 
+def estimate_note(page: Page, estimate) -> str:
+    """"95% interval low–high, n = N", and "indicative" below n = 30, for a figure's caption."""
+    shown = "{:+.0f}" if estimate.kind in ("nps", "net") else ("{:.0f}%" if estimate.kind == "share" else "{:.2f}")
+    note = page.t("overview.interval", low=shown.format(estimate.low), high=shown.format(estimate.high), n=estimate.n)
+    return f"{note} · {page.t('overview.indicative')}" if estimate.indicative else note
+
+
+def csat_by_question(page: Page, rows: list) -> None:
+    """CSAT of every question (question, Estimate), each with its own interval and n, in a table: question
+    texts come from the export, so they are shown as plain cells, never as Markdown."""
+    with st.expander(page.t("kpi.csat_by_question", n=len(rows)), icon=":material/table_rows:"):
+        st.dataframe(pd.DataFrame({
+            page.t("col.question"): [q for q, _ in rows],
+            page.t("kpi.card.csat"): [f"{e.value:.0f}%" for _, e in rows],
+            page.t("col.interval"): [f"{e.low:.0f}% – {e.high:.0f}%" for _, e in rows],
+            "n": [e.n for _, e in rows],
+            page.t("col.note"): [page.t("overview.indicative") if e.indicative else "" for _, e in rows],
+        }), hide_index=True, width="stretch")
+
+
 @st.dialog("Comment", width="large")
 def comment_dialog(page: Page, comment_id: int) -> None:
     """A comment in full with its scores, date, source and tags."""

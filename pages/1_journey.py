@@ -5,8 +5,8 @@ import streamlit as st
 from journey import charts, metrics
 from journey.metrics import CELL_METRICS
 from journey.store import dashboard
-from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, page_file,
-                        seed_from_url, show_url_notes, verbatims, write_url)
+from journey.ui import (FILTER_KEYS, chart_downloads, csat_by_question, dashboard_setup, default_unless_set,
+                        estimate_note, load_facts, page_file, seed_from_url, show_url_notes, verbatims, write_url)
 
 board = dashboard_setup("map.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -28,16 +28,18 @@ before = metrics.kpis(prev_comments, prev_responses) if previous and len(prev_re
 formats = {"responses": "{:,.0f}", "comments": "{:,.0f}", "nps": "{:+.0f}", "csat": "{:.0f}%",
            "negative_share": "{:.0f}%"}
 cards = st.columns(5)
+csat_questions = metrics.csat_questions(responses)
 for column, key in zip(cards, formats):
     estimate, old = now[key], before.get(key)
     delta = None if estimate is None or old is None else estimate.value - old.value
-    column.metric(page.t(f"kpi.{key}"), "—" if estimate is None else formats[key].format(estimate.value),
-                  None if delta is None else f"{delta:+.0f}", delta_color="inverse" if key == "negative_share" else "normal")
+    column.metric(page.t(f"kpi.card.{key}"), "—" if estimate is None else formats[key].format(estimate.value),
+                  None if delta is None else f"{delta:+.0f}", delta_color="inverse" if key == "negative_share" else "normal",
+                  help=page.t(f"kpi.{key}"))
     if estimate is not None and key in ("nps", "csat", "negative_share"):
-        shown = "{:+.0f}" if key == "nps" else "{:.0f}%"
-        note = page.t("overview.interval", low=shown.format(estimate.low), high=shown.format(estimate.high),
-                      n=estimate.n)
-        column.caption(f"{note} · {page.t('overview.indicative')}" if estimate.indicative else note)
+        note = estimate_note(page, estimate)
+        column.caption(f"{note} · {page.t('kpi.csat_headline')}" if key == "csat" and len(csat_questions) > 1 else note)
+if len(csat_questions) > 1:
+    csat_by_question(page, metrics.csat_by_question(responses))
 
 # --- heatmap ------------------------------------------------------------------------------------
 st.subheader(page.t("map.heatmap"))

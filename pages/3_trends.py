@@ -53,7 +53,7 @@ if when:
     for row in table[table["verdict"].isin(["improved", "worsened"])].itertuples():
         st.markdown("- " + page.t(f"trends.sentence.{row.verdict}", scope=scope_name(row.scope),
                                   metric=page.t(f"trends.metric.{row.metric}"), before=row.before, after=row.after,
-                                  p=row.p_value))
+                                  p=row.p_adjusted))
     verdicts = {v: page.t(f"verdict.{v}") for v in ("improved", "worsened", "no_change", "too_small")}
     number = lambda spec: lambda v: "—" if pd.isna(v) else format(v, spec)  # noqa: E731  (no side: —)
     shown = pd.DataFrame({
@@ -62,6 +62,7 @@ if when:
         page.t("trends.before"): table["before"].map(number(".1f")), "n₁": table["n_before"],
         page.t("trends.after"): table["after"].map(number(".1f")), "n₂": table["n_after"],
         page.t("trends.delta"): table["change"].map(number("+.1f")), "p": table["p_value"].map(number(".3f")),
+        page.t("trends.p_adjusted"): table["p_adjusted"].map(number(".3f")),
         page.t("trends.verdict"): table["verdict"].map(verdicts),
     })
     st.dataframe(shown, hide_index=True, width="stretch")

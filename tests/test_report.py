@@ -124,3 +124,14 @@ def test_the_pack_never_asks_paper_to_be_clicked(tagged, monkeypatch, lang, word
     text = " ".join(drawn).lower() + pack.html.lower()
     assert not [word for word in words if word in text]
     assert '"select"' not in text.replace(" ", "")  # no selection parameter left in a static image
+
+
+def test_pack_gives_csat_per_question_and_corrects_for_multiple_testing(tagged):
+    with connection.Database(tagged).connect() as con:
+        pack = report.build_pack(con, date(2026, 8, 1), date(2026, 10, 31), "en")
+        overall = con.execute("""SELECT count(*) FROM scores s JOIN responses r ON r.id = s.response_id
+                                 WHERE s.question = '総合的な満足度' AND r.responded_at >= '2026-08-01'""").fetchone()[0]
+    assert "CSAT (top-two-box share), 総合的な満足度: " in pack.html
+    assert "CSAT (top-two-box share), スタッフの対応はいかがでしたか？: " in pack.html
+    assert f"n = {overall}]" in pack.html  # the headline question's own n, not every CSAT answer pooled
+    assert "Holm-corrected" in pack.html or "No significant change" in pack.html

@@ -172,18 +172,28 @@ def theme_units(con: duckdb.DuckDBPyConnection, filters, stage: str, sentiment: 
                   opposite]).fetchdf()
 
 
+def csat_questions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every CSAT (1–5) question, most answered first: the first is the headline CSAT."""
+    return [r[0] for r in con.execute("""SELECT question FROM scores WHERE scale = 'csat_1_5'
+                                         GROUP BY question ORDER BY count(*) DESC, question""").fetchall()]
+
+
 def response_facts(con: duckdb.DuckDBPyConnection, filters) -> pd.DataFrame:
-    """One row per response matching the response-level filters: response_id, responded_at, nps,
-    csat_n (CSAT 1–5 answers given; a survey can ask several), csat_top (of them, 4 or 5), stars."""
+    """One row per response matching the response-level filters: response_id, responded_at, nps, stars,
+    and one column per CSAT question ("csat::" + question, its 1–5 answer; most answered question first)."""
+    from journey.metrics import CSAT_PREFIX
+
     where, params = _response_where(filters)
-    return con.execute(
+    questions = csat_questions(con)
+    per_question = "".join(f", max(s.value) FILTER (WHERE s.scale = 'csat_1_5' AND s.question = ?) AS csat_{i}"
+                           for i in range(len(questions)))
+    frame = con.execute(
         f"""SELECT r.id AS response_id, r.responded_at,
                    max(s.value) FILTER (WHERE s.scale = 'nps_0_10') AS nps,
-                   count(*) FILTER (WHERE s.scale = 'csat_1_5') AS csat_n,
-                   count(*) FILTER (WHERE s.scale = 'csat_1_5' AND s.value >= 4) AS csat_top,
-                   avg(s.value) FILTER (WHERE s.scale = 'stars_1_5') AS stars
+                   avg(s.value) FILTER (WHERE s.scale = 'stars_1_5') AS stars{per_question}
             FROM responses r LEFT JOIN scores s ON s.response_id = r.id
-            WHERE {where} GROUP BY r.id, r.responded_at""", params).fetchdf()
+            WHERE {where} GROUP BY r.id, r.responded_at""", questions + params).fetchdf()
+    return frame.rename(columns={f"csat_{i}": CSAT_PREFIX + q for i, q in enumerate(questions)})
 
 
 def segment_of(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:

@@ -37,13 +37,23 @@ def test_overview_with_empty_database_points_to_import(db_path):
     assert any("No data yet" in info.value for info in at.info)
 
 
-@pytest.mark.parametrize("lang, label", [("en", "Responses"), ("ja", "回答・レビュー数")])
+@pytest.mark.parametrize("lang, label", [("en", "Responses"), ("ja", "回答数")])
 def test_overview_with_demo_data_shows_kpis(demo_db, lang, label):
     at = open_app("pages/5_overview.py", lang=lang)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[label] == "578"
     assert "NPS" in metrics and metrics["NPS"].startswith(("+", "-"))
     assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_csat_is_shown_per_question_never_pooled(demo_db):
+    # The demo survey asks two satisfaction questions: 総合的な満足度 (342 answers) and the staff question (220).
+    at = open_app("pages/5_overview.py", lang="ja")
+    assert {m.label: m.value for m in at.metric}["CSAT"] == "58%"
+    assert any("n = 342" in c.value and "回答の最も多い設問" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    assert list(table["設問"]) == ["総合的な満足度", "スタッフの対応はいかがでしたか？"]
+    assert list(table["n"]) == [342, 220] and list(table["CSAT"]) == ["58%", "83%"]
 
 
 def test_import_page_with_empty_history(db_path):
@@ -187,9 +197,10 @@ def test_every_dashboard_renders_the_tagged_demo(tagged_db, page, lang):
 def test_journey_map_kpis_charts_and_verbatims(tagged_db):
     at = open_app()
     metrics = {m.label: m.value for m in at.metric}
-    assert set(metrics) >= {"Responses", "Comments", "NPS", "CSAT (top-two-box share)", "Negative comments"}
+    assert set(metrics) >= {"Responses", "Comments", "NPS", "CSAT", "Negative share"}
     assert len(at.get("vega_lite_chart")) >= 3  # heatmap, emotion curve, NPS impact
-    assert len(at.dataframe) == 1  # the verbatims
+    assert [d.key for d in at.dataframe] == [None, "map-verbatims"]  # CSAT per question, the verbatims
+    assert list(at.dataframe[0].value["Question"]) == ["総合的な満足度", "スタッフの対応はいかがでしたか？"]
 
 
 def test_untagged_demo_says_to_tag_first(demo_db):
