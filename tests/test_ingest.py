@@ -344,3 +344,46 @@ def test_every_fixture_either_imports_or_fails_cleanly(db_path):
         except (UnreadableFile, NoDataRows, NoTextColumn):
             continue
         assert result.loaded + result.duplicates + result.rejected == result.rows, path.name
+
+
+def _reason_wordings() -> list[str]:
+    """Every reason wording mapping.py and scales.py can give, with sample values in its {fields}."""
+    import re
+    from pathlib import Path
+
+    from journey.ingest import mapping as mapping_module
+    from journey.ingest import scales as scales_module
+
+    found = []
+    for module in (mapping_module, scales_module):
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        for line in source.splitlines():  # the last string on a line that sets a reason is the reason
+            if re.search(r"reason\s*=(?!\s*[\w.]+\))", line) and not line.lstrip().startswith(("def ", '"""', "#")):
+                found += re.findall(r'f?"([^"]+)"', line)[-1:]
+        found += re.findall(r'ScaleGuess\([^,]+,\s*f?"([^"]+)"\)', source)
+    samples = {"st.distinct": "12", "bounds[0]": "0", "bounds[1]": "10", "chosen[col.role].column": "回答日時",
+               "col.role": "date", "column": "Q3"}
+    return [re.sub(r"\{([^}]+)\}", lambda m: samples[m.group(1)], text) for text in found]
+
+
+def test_every_mapping_reason_reads_in_japanese():
+    import re
+
+    from journey.ingest.mapping import reason_text
+
+    wordings = _reason_wordings()
+    assert len(wordings) >= 25
+    untranslated = [w for w in wordings if not re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", reason_text(w, "ja"))]
+    assert untranslated == []
+    assert reason_text("'回答日時' is the date column", "ja") == "日時の列は「回答日時」です"
+    assert reason_text("12 categories", "en") == "12 categories"
+
+
+def test_suggested_roles_on_a_real_looking_export_explain_themselves_in_japanese():
+    import re
+
+    from journey.ingest.mapping import reason_text
+
+    table = read_export(FIXTURES / "google_forms_ja_cp932.csv")
+    reasons = [reason_text(role.reason, "ja") for role in suggest_mapping(table)]
+    assert reasons and all(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", r) for r in reasons)

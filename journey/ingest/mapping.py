@@ -249,3 +249,38 @@ def roles_from_table(frame: pd.DataFrame) -> list[ColumnRole]:
     """Roles back from an edited roles_table; a score column with no scale keeps '' (validate() says so)."""
     return [ColumnRole(str(r["column"]), str(r["role"]), (str(r["scale"]) or None) if r["role"] == "score" else None,
                        str(r["reason"])) for _, r in frame.iterrows()]
+
+
+# Why a role was suggested, for the Import page in the owner's language. `reason` stays English (the CLI's
+# JSON and the stored mapping carry it); each wording above and in scales.py has an i18n key here.
+_REASON_KEYS: list[tuple[re.Pattern, str]] = [(re.compile(pattern), key) for pattern, key in [
+    (r"empty column", "empty"), (r"technical column", "technical"),
+    (r"id header, one value per row", "id_header"), (r"unique value on every row", "unique"),
+    (r"date header and date values", "date"), (r"another date column", "other_date"),
+    (r"reply written by the business, not the customer", "reply"),
+    (r"review title \(joined to the comment\)", "title"), (r"comment header", "comment_header"),
+    (r"customer/member header", "customer"), (r"free text", "free_text"),
+    (r"channel/touchpoint header", "touchpoint"), (r"0/1 flag of a multi-choice question", "flag"),
+    (r"yes/no column", "yes_no"), (r"number column", "number"), (r"(?P<n>\d+) categories", "categories"),
+    (r"not recognised", "unknown"), (r"'(?P<column>.*)' is the (?P<role>\w+) column", "single"),
+    (r"replaced by '(?P<column>.*)'", "replaced"), (r"chosen", "chosen"),
+    (r"5-level satisfaction labels", "labels"), (r"range (?P<low>\d+)–(?P<high>\d+) stated in the header", "range"),
+    (r"(?P<words>star/rating|recommend/NPS|effort/ease|score) wording, values (?P<low>\d+)–(?P<high>\d+)",
+     "wording"),
+]]
+
+
+def reason_text(reason: str, lang: str) -> str:
+    """A suggestion's reason in `lang` (the English wording when it has no translation)."""
+    from journey.i18n import t
+
+    for pattern, key in _REASON_KEYS:
+        found = pattern.fullmatch(reason)
+        if found:
+            values = found.groupdict()
+            if "role" in values:
+                values["role"] = t(f"role.{values['role']}", lang)
+            if "words" in values:
+                values["words"] = t(f"mapping.words.{values['words']}", lang)
+            return t(f"mapping.reason.{key}", lang, **values)
+    return reason
