@@ -3,6 +3,7 @@ the URL, cached model and reads, the verbatim viewer, chart downloads."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -153,6 +154,29 @@ def embedder(name: str) -> Embedder:
     return get_embedder(name)
 
 
+def _css_text(text: str) -> str:
+    """A CSS string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def localise_uploader(page: Page, max_mb: int, types: str) -> None:
+    """st.file_uploader writes its button ("Upload") and limits ("200MB per file • CSV") in English whatever
+    the language, with no parameter to change them; in Japanese a style rule shows the page's own words in
+    their place. Only fixed UI strings go into the rule, never anything from the data."""
+    if page.lang == "en":
+        return
+    limit = min(max_mb, int(st.get_option("server.maxUploadSize")))
+    browse = _css_text(page.t("import.browse"))
+    limits = _css_text(page.t("import.limits", mb=limit, types=types))
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: {browse}; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: {limits}; font-size: 0.75rem;}}
+</style>""")
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def read_upload(data: bytes, name: str, max_bytes: int) -> RawTable:
     """read_export for an uploaded file, cached so widget changes do not re-read it."""
@@ -177,6 +201,31 @@ def active_taxonomy(page: Page) -> Taxonomy:
     with page.db() as con:
         active = tags.active_taxonomy(con)
     return Taxonomy.from_json(active[2]) if active else load_preset("default")
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as literal characters inside Markdown (for captions that mix our words with the data's)."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def describe_filters(page: Page, filters: Filters) -> str:
+    """The active filters in the page's language, keys shown as labels (captions, chart footers)."""
+    stage_labels, touch_labels = labels_for(active_taxonomy(page), page.lang)
+    feelings = {k: page.t(f"sentiment.{k}") for k in ("positive", "neutral", "negative")}
+    join = "、".join if page.lang == "ja" else ", ".join
+    parts = [f"{filters.start or '…'} – {filters.end or '…'}"] if filters.start or filters.end else []
+    for label, values, names in (("filters.sources", filters.sources, {}), ("filters.questions", filters.questions, {}),
+                                 ("filters.stages", filters.stages, stage_labels),
+                                 ("filters.touchpoints", filters.touchpoints, touch_labels),
+                                 ("filters.sentiments", filters.sentiments, feelings)):
+        if values:
+            parts.append(f"{page.t(label)}: {join(names.get(v, v) for v in values)}")
+    if filters.segment and filters.segment_values:
+        parts.append(f"{filters.segment}: {join(filters.segment_values)}")
+    return " · ".join(parts) or page.t("filters.everything")
 
 
 def labels_for(taxonomy: Taxonomy, lang: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -375,20 +424,35 @@ def csat_by_question(page: Page, rows: list) -> None:
         }), hide_index=True, width="stretch")
 
 
-@st.dialog("Comment", width="large")
 def comment_dialog(page: Page, comment_id: int) -> None:
-    """A comment in full with its scores, date, source and tags."""
+    """A comment in full with its scores, date, source and tags, in a dialog titled in the page's language."""
+    st.dialog(page.t("dialog.title"), width="large")(_comment_detail)(page, comment_id)
+
+
+def _comment_detail(page: Page, comment_id: int) -> None:
+    """The dialog's body. Everything from the data (question, text, file name, scores) is plain text or a
+    table cell, never Markdown; keys are shown as the taxonomy's labels."""
     with page.db() as con:
         detail = dashboard.comment_detail(con, comment_id)
     if detail is None:
         st.warning(page.t("verbatims.gone"))
         return
-    st.markdown(f"**{detail['question']}**")
+    stage_labels, touch_labels = labels_for(active_taxonomy(page), page.lang)
+    st.caption(page.t("col.question"))
+    st.text(detail["question"])
+    st.caption(page.t("col.text"))
     st.text(detail["text"])  # st.text: customer text is never rendered as markdown or HTML
-    st.caption(f"{detail['responded_at']} · {detail['source']} · {page.t('col.line')} {detail['line_no']}")
-    st.write({page.t("col.stage"): detail["stage"], page.t("verbatims.stages"): detail["stages"],
-              page.t("col.touchpoint"): detail["touchpoint"], page.t("col.sentiment"): detail["sentiment"],
-              page.t("verbatims.scores"): detail["scores"] or []})
+    when = detail["responded_at"]
+    stages = [stage_labels.get(k, k) for k in (detail["stages"] or "").split("|") if k]
+    rows = [(page.t("col.date"), f"{when:%Y-%m-%d %H:%M}" if when is not None else "—"),
+            (page.t("col.source"), f"{detail['source']} · {page.t('col.line')} {detail['line_no']}"),
+            (page.t("col.stage"), stage_labels.get(detail["stage"], detail["stage"] or "—")),
+            (page.t("verbatims.stages"), "、".join(stages) if page.lang == "ja" else ", ".join(stages)),
+            (page.t("col.touchpoint"), touch_labels.get(detail["touchpoint"], detail["touchpoint"] or "—")),
+            (page.t("col.sentiment"), page.t(f"sentiment.{detail['sentiment']}") if detail["sentiment"] else "—")]
+    rows += [(page.t("verbatims.score"), score) for score in detail["scores"] or []]
+    st.dataframe(pd.DataFrame(rows, columns=[page.t("dialog.field"), page.t("dialog.value")]), hide_index=True,
+                 width="stretch")
 
 
 def verbatims(page: Page, comments: pd.DataFrame, key: str, limit: int = 200) -> None:
@@ -481,12 +545,12 @@ def account_sidebar(config: auth.AuthConfig, role: str, lang: str) -> None:
 
 def chart_downloads(page: Page, chart, name: str, filters: Filters) -> None:
     """PNG, SVG, and offline Vega-Lite HTML/JSON of a chart, with the active filters written under it."""
-    footer = f"{page.t('report.period')}: {filters.describe()}"
+    footer = f"{page.t('report.period')}: {describe_filters(page, filters)}"
     with st.popover(page.t("export.chart"), icon=":material/download:"):
         for label, suffix, mime, make in (
                 ("PNG", "png", "image/png", lambda: exporting.chart_png(chart, footer)),
                 ("SVG", "svg", "image/svg+xml", lambda: exporting.chart_svg(chart, footer)),
-                ("HTML (Vega-Lite, offline)", "html", "text/html", lambda: exporting.chart_html(chart, footer)),
+                (page.t("export.html"), "html", "text/html", lambda: exporting.chart_html(chart, footer)),
                 ("Vega-Lite JSON", "vl.json", "application/json", lambda: exporting.chart_json(chart, footer))):
             st.download_button(label, make, file_name=f"{name}.{suffix}", mime=mime, key=f"dl-{name}-{suffix}",
                                on_click="ignore")

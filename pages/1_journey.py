@@ -6,7 +6,8 @@ from journey import charts, metrics
 from journey.metrics import CELL_METRICS
 from journey.store import dashboard
 from journey.ui import (FILTER_KEYS, chart_downloads, csat_by_question, dashboard_setup, default_unless_set,
-                        estimate_note, load_facts, page_file, seed_from_url, show_url_notes, verbatims, write_url)
+                        describe_filters, escape_markdown, estimate_note, load_facts, page_file, seed_from_url,
+                        show_url_notes, verbatims, write_url)
 
 board = dashboard_setup("map.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -15,7 +16,7 @@ stage_keys, touch_keys = taxonomy.stage_keys(), taxonomy.touchpoint_keys()
 comments, responses = load_facts(page, filters)
 previous = filters.previous()
 prev_comments, prev_responses = load_facts(page, previous) if previous else (None, None)
-st.caption(page.t("map.period", period=filters.describe()))
+st.caption(page.t("map.period", period=escape_markdown(describe_filters(page, filters))))
 if comments["stage"].isna().all():
     st.warning(page.t("map.untagged"))
     if page.role == "editor":

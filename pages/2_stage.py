@@ -3,8 +3,8 @@
 import streamlit as st
 
 from journey import metrics, themes
-from journey.ui import (FILTER_KEYS, comment_dialog, dashboard_setup, default_unless_set, load_facts, seed_from_url,
-                        show_url_notes, write_url)
+from journey.ui import (FILTER_KEYS, comment_dialog, dashboard_setup, default_unless_set, escape_markdown, load_facts,
+                        seed_from_url, show_url_notes, write_url)
 
 board = dashboard_setup("stage.title")
 page, taxonomy, filters, stage_labels = board.page, board.taxonomy, board.filters, board.stage_labels
@@ -35,7 +35,7 @@ def show_themes(found: list[themes.Theme], kind: str) -> None:
     for number, theme in enumerate(found):
         with st.container(border=True):
             arrow = "↗" if theme.trend > 2 else "↘" if theme.trend < -2 else "→"
-            st.markdown(f"**{theme.name}**")
+            st.markdown(f"**{escape_markdown(theme.name)}**")  # key words are the customers' words
             st.caption(page.t("stage.theme_size", units=theme.size, comments=theme.comments, arrow=arrow,
                               trend=theme.trend))
             for i, quote in enumerate(theme.quotes):

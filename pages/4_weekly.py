@@ -48,7 +48,7 @@ if pack:
     c.download_button(page.t("weekly.download_png"), archive.getvalue(), file_name="weekly-review-charts.zip",
                       mime="application/zip", key="weekly-png", on_click="ignore")
     for name, png in pack.pngs.items():
-        st.image(png, caption=name)
+        st.image(png, caption=page.t(f"weekly.chart.{name}"))
 
 st.divider()
 st.subheader(page.t("export.data"))

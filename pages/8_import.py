@@ -6,10 +6,11 @@ import streamlit as st
 from journey import exporting
 from journey.errors import JourneyError
 from journey.ingest import ROLES, import_file, roles_from_table, roles_table, suggest_mapping
+from journey.ingest.mapping import reason_text
 from journey.ingest.read import DELIMITER_NAMES
 from journey.ingest.scales import SCALES
 from journey.store import imports
-from journey.ui import page_setup, read_upload
+from journey.ui import localise_uploader, page_setup, read_upload
 
 page = page_setup(editor_only=True)
 st.title(page.t("import.title"))
@@ -20,12 +21,15 @@ label_role = {label: role for role, label in role_label.items()}
 
 uploads = st.file_uploader(page.t("import.upload"), type=["csv", "tsv", "txt", "xlsx"],
                            accept_multiple_files=True, key="uploads")
+localise_uploader(page, page.settings.max_upload_mb, "CSV, TSV, TXT, XLSX")
 
 
 def mapping_editor(key: str, table) -> pd.DataFrame:
     """The suggested roles as an editable table; returns it with role keys (not labels)."""
     frame = roles_table(suggest_mapping(table), table)
+    reasons = frame["reason"].copy()  # kept in English for the stored mapping; shown in the page's language
     frame["role"] = frame["role"].map(role_label)
+    frame["reason"] = reasons.map(lambda reason: reason_text(reason, page.lang))
     edited = st.data_editor(
         frame, key=f"roles-{key}", hide_index=True, width="stretch", disabled=["column", "reason", "sample"],
         column_config={
@@ -35,7 +39,7 @@ def mapping_editor(key: str, table) -> pd.DataFrame:
             "reason": st.column_config.TextColumn(page.t("import.reason")),
             "sample": st.column_config.TextColumn(page.t("import.sample"), width="large"),
         })
-    return edited.assign(role=edited["role"].map(label_role))
+    return edited.assign(role=edited["role"].map(label_role), reason=reasons.to_numpy())
 
 
 def run_import(upload, roles, mask: bool) -> None:
@@ -44,8 +48,8 @@ def run_import(upload, roles, mask: bool) -> None:
     try:
         result = import_file(upload.name, page.settings.db_path, data=upload.getvalue(), file_name=upload.name,
                              roles=roles, mask=mask,
-                             progress=lambda f, stage: bar.progress(f, text=page.t("import.progress",
-                                                                                   file=upload.name, stage=stage)))
+                             progress=lambda f, stage: bar.progress(f, text=page.t(
+                                 "import.progress", file=upload.name, stage=page.t(f"import.stage.{stage}"))))
     except JourneyError as err:
         bar.empty()
         st.session_state.setdefault("outcomes", []).append(("error", upload.name, str(err)))
@@ -65,7 +69,8 @@ for upload in uploads or []:
             continue
         st.caption(page.t("import.file_summary", rows=f"{table.records:,}", cols=len(table.header),
                           encoding=table.encoding or "xlsx",
-                          delimiter=DELIMITER_NAMES.get(table.delimiter, "—")))
+                          delimiter=page.t(f"import.delimiter.{DELIMITER_NAMES[table.delimiter]}")
+                          if table.delimiter in DELIMITER_NAMES else "—"))
         st.markdown(f"**{page.t('import.mapping')}**")
         edited = mapping_editor(key, table)
         st.markdown(f"**{page.t('import.preview', n=min(10, len(table.rows)))}**")

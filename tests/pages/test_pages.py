@@ -323,3 +323,91 @@ def test_weekly_date_widget_works_on_data_shorter_than_a_week(db_path, tmp_path)
     import_file(path, db_path)
     at = open_app("pages/4_weekly.py")
     assert [str(d) for d in at.session_state["weekly-dates"]] == ["2026-03-01", "2026-03-03"]
+
+
+# --- the Japanese UI speaks Japanese ---------------------------------------------------------------
+
+# Words that stay as they are in Japanese UIs (names, formats, test names) and the DuckDB file's name.
+KEPT_WORDS = {"NPS", "CSAT", "CES", "CSV", "TSV", "TXT", "XLSX", "HTML", "PDF", "PNG", "SVG", "JSON", "ZIP",
+              "Parquet", "UTF", "BOM", "Vega", "Lite", "Journey", "Lens", "Shift_JIS", "JIS", "Shift", "cp932",
+              "Google", "SurveyMonkey", "Typeform", "App", "Store", "Play", "Amazon", "Welch", "Holm", "python",
+              "journey", "report", "out", "DIR", "duckdb", "English", "yyyy"}
+
+
+def visible_texts(node, out: list[str]) -> list[str]:
+    """Labels, help, captions, messages and option labels of an AppTest tree (tables left out: data)."""
+    kind = type(node).__name__
+    if kind in ("Dataframe", "Json"):
+        return out
+    out += [v for v in (getattr(node, a, None) for a in ("label", "help", "placeholder")) if isinstance(v, str)]
+    if kind in ("Title", "Caption", "Markdown", "Subheader", "Header", "Info", "Warning", "Success", "Error",
+                "Text", "Alert", "Toast"):
+        out.append(node.value)
+    if kind == "ButtonGroup":
+        out += [str(o) for o in node.options]
+    for child in getattr(node, "children", {}).values():
+        visible_texts(child, out)
+    return out
+
+
+def data_words(db_path: Path) -> set[str]:
+    """Every Latin word in the data itself (comments, questions, file names, segments): not UI text."""
+    import re
+
+    with connection.Database(db_path).connect() as con:
+        texts = con.execute("""SELECT masked_text FROM comments UNION ALL SELECT question FROM comments
+                               UNION ALL SELECT file_name FROM imports UNION ALL SELECT question FROM scores
+                               UNION ALL SELECT name FROM segments UNION ALL SELECT value FROM segments""").fetchall()
+    return {w.lower() for (text,) in texts for w in re.findall(r"[A-Za-z][A-Za-z_]+", text or "")}
+
+
+@pytest.mark.parametrize("page", DASHBOARDS + ["pages/4_weekly.py", "pages/7_taxonomy.py", "pages/8_import.py"])
+def test_the_japanese_ui_has_no_english_leftovers(tagged_db, page):
+    import re
+
+    at = open_with_link(page if page != "pages/1_journey.py" else None, {"change": "2026-08-01"}, lang="ja")
+    assert not at.exception, at.exception
+    known = data_words(tagged_db) | {w.lower() for w in KEPT_WORDS}
+    leftovers = {w for text in visible_texts(at._tree, []) for w in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text)
+                 if w.lower() not in known}
+    assert leftovers == set()
+
+
+def html_elements(node, out: list) -> list:
+    """Every st.html element of an AppTest tree (style-only ones sit outside the main block)."""
+    if type(node).__name__ == "Html":
+        out.append(node)
+    for child in getattr(node, "children", {}).values():
+        html_elements(child, out)
+    return out
+
+
+def test_the_import_page_explains_a_file_in_japanese(db_path):
+    import re
+
+    at = upload(open_app("pages/8_import.py", lang="ja"), "google_forms_ja_cp932.csv")
+    assert any("区切り カンマ" in c.value for c in at.caption)
+    reasons = at.dataframe[0].value["reason"]  # the role editor
+    assert len(reasons) and all(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", r) for r in reasons)
+    styles = [h.proto.body for h in html_elements(at._tree, [])]
+    assert any("ファイルを選ぶ" in s and "1ファイル200MBまで" in s for s in styles)  # the uploader's own words
+    button = next(b for b in at.button if b.label == "取り込む")
+    button.click().run()
+    assert not at.exception, at.exception
+    with connection.Database(db_path).connect() as con:
+        stored = con.execute("SELECT mapping FROM imports").fetchone()[0]
+    assert "comment header" in stored or "free text" in stored  # the stored mapping keeps the English reasons
+
+
+def test_the_comment_dialog_shows_labels_not_keys_or_raw_json(tagged_db):
+    at = open_with_link("pages/2_stage.py", {"focus": "purchase"}, lang="ja")
+    next(b for b in at.button if b.label == "全文").click().run()
+    assert not at.exception, at.exception
+    assert not at.json  # the scores and tags were a raw JSON block
+    detail = at.dataframe[-1].value
+    assert list(detail.columns) == ["項目", "内容"]
+    fields = dict(zip(detail["項目"], detail["内容"]))
+    assert fields["段階"] in {"認知", "興味・関心", "比較・検討", "予約・注文", "食事・体験", "サポート・アフターケア",
+                            "再来店・推奨", "未分類"}
+    assert fields["感情"] in {"ポジティブ", "中立", "ネガティブ（不満）"}
+    assert any(t.value == "コメント" for t in at.caption) and at.text
