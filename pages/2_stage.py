@@ -22,7 +22,8 @@ negative = metrics.negative_share(in_stage["sentiment"])
 satisfaction = metrics.mean(in_stage.drop_duplicates("response_id")["rating"])
 cards[0].metric(page.t("kpi.comments"), f"{len(in_stage):,}")
 cards[1].metric(page.t("chart.net_sentiment.short"), "—" if net is None else f"{net.value:+.0f}")
-cards[2].metric(page.t("kpi.negative_share"), "—" if negative is None else f"{negative.value:.0f}%")
+cards[2].metric(page.t("kpi.card.negative_share"), "—" if negative is None else f"{negative.value:.0f}%",
+                help=page.t("kpi.negative_share"))
 cards[3].metric(page.t("chart.satisfaction"), "—" if satisfaction is None else f"{satisfaction.value:.2f}")
 if len(in_stage) < metrics.SMALL_N:
     st.caption(page.t("overview.indicative"))

@@ -65,7 +65,7 @@ if when:
         page.t("trends.p_adjusted"): table["p_adjusted"].map(number(".3f")),
         page.t("trends.verdict"): table["verdict"].map(verdicts),
     })
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3)  # every row at once
     st.caption(page.t("trends.method"))
 elif window.first:
     st.caption(page.t("trends.pick_date"))

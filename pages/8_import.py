@@ -8,7 +8,7 @@ from journey.errors import JourneyError
 from journey.ingest import ROLES, import_file, roles_from_table, roles_table, suggest_mapping
 from journey.ingest.mapping import reason_text
 from journey.ingest.read import DELIMITER_NAMES
-from journey.ingest.scales import SCALES
+from journey.ingest.scales import SCALE_LABELS, SCALES
 from journey.store import imports
 from journey.ui import localise_uploader, page_setup, read_upload
 
@@ -18,6 +18,7 @@ st.caption(page.t("import.intro"))
 max_bytes = page.settings.max_upload_mb * 1_000_000
 role_label = {role: page.t(f"role.{role}") for role in ROLES}
 label_role = {label: role for role, label in role_label.items()}
+NO_SCALE = "—"
 
 uploads = st.file_uploader(page.t("import.upload"), type=["csv", "tsv", "txt", "xlsx"],
                            accept_multiple_files=True, key="uploads")
@@ -30,16 +31,19 @@ def mapping_editor(key: str, table) -> pd.DataFrame:
     reasons = frame["reason"].copy()  # kept in English for the stored mapping; shown in the page's language
     frame["role"] = frame["role"].map(role_label)
     frame["reason"] = reasons.map(lambda reason: reason_text(reason, page.lang))
+    frame["scale"] = frame["scale"].replace("", NO_SCALE)  # an empty cell would read "None"
     edited = st.data_editor(
         frame, key=f"roles-{key}", hide_index=True, width="stretch", disabled=["column", "reason", "sample"],
         column_config={
             "column": st.column_config.TextColumn(page.t("import.column")),
             "role": st.column_config.SelectboxColumn(page.t("import.role"), options=list(label_role), required=True),
-            "scale": st.column_config.SelectboxColumn(page.t("import.scale"), options=[""] + list(SCALES)),
+            "scale": st.column_config.SelectboxColumn(page.t("import.scale"), options=[NO_SCALE] + list(SCALES),
+                                                      format_func=lambda k: SCALE_LABELS.get(k, NO_SCALE)),
             "reason": st.column_config.TextColumn(page.t("import.reason")),
             "sample": st.column_config.TextColumn(page.t("import.sample"), width="large"),
         })
-    return edited.assign(role=edited["role"].map(label_role), reason=reasons.to_numpy())
+    return edited.assign(role=edited["role"].map(label_role), reason=reasons.to_numpy(),
+                         scale=edited["scale"].fillna(NO_SCALE).replace(NO_SCALE, ""))
 
 
 def run_import(upload, roles, mask: bool) -> None:
@@ -109,7 +113,7 @@ with page.db() as con:
 if history.empty:
     st.caption(page.t("import.no_history"))
     st.stop()
-st.dataframe(history.rename(columns={
+st.dataframe(history.rename(columns={"id": page.t("role.id"),
     "file_name": page.t("col.file"), "created_at": page.t("col.when"), "rows": page.t("col.rows"),
     "loaded": page.t("col.loaded"), "duplicates": page.t("col.duplicates"), "rejected": page.t("col.rejected"),
     "encoding": page.t("col.encoding"), "file_format": page.t("col.format")}),
