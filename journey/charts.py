@@ -10,6 +10,11 @@ from journey.i18n import t
 FONT = "IPAexGothic, Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 
 
+# The plot keeps the height it asks for and fills the width; legends and titles add to it. (Streamlit's
+# default, "fit", squeezes the plot to make room for them: a 17-entry legend left a 20 px plot.)
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
 def _style(chart: alt.Chart) -> alt.Chart:
     return chart.configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
         labelFont=FONT, titleFont=FONT).configure_title(font=FONT)
@@ -19,15 +24,20 @@ def volume_chart(frame: pd.DataFrame, lang: str) -> alt.Chart:
     """Stacked monthly bars of responses per source; tooltips carry the counts."""
     month, source, count = t("col.month", lang), t("col.source", lang), t("col.count", lang)
     data = frame.rename(columns={"month": month, "source": source, "responses": count})
+    when = time_format(lang, monthly=True)
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X(f"yearmonth({month}):T", title=month),
+        x=alt.X(f"yearmonth({month}):T", title=month,
+                axis=alt.Axis(format=when, tickCount={"interval": "month", "step": 1})),
         y=alt.Y(f"sum({count}):Q", title=count),
         color=alt.Color(f"{source}:N", title=source, legend=alt.Legend(orient="bottom", columns=1, labelLimit=500)),
-        tooltip=[alt.Tooltip(f"yearmonth({month}):T", title=month), alt.Tooltip(f"{source}:N"),
+        tooltip=[alt.Tooltip(f"yearmonth({month}):T", title=month, format=when), alt.Tooltip(f"{source}:N"),
                  alt.Tooltip(f"{count}:Q")],
-    ).properties(height=280)
+    ).properties(height=280, autosize=FIT_WIDTH)
     return _style(chart)
 
+
+# A long axis label (サポート・アフターケア) breaks into lines at its ・ instead of being cut off.
+WRAP = "length(datum.label) > 7 ? split(datum.label, '・') : datum.label"
 
 # One colour per stage, everywhere (a colour-blind-safe palette; unclassified is grey).
 STAGE_COLORS = {
@@ -45,9 +55,9 @@ def stage_scale(keys: list[str], labels: dict[str, str]) -> alt.Scale:
 
 def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: list[str],
                   stage_labels: dict[str, str], touchpoint_labels: dict[str, str], measure: str,
-                  lang: str) -> alt.Chart:
+                  lang: str, interactive: bool = True) -> alt.Chart:
     """Stage × touchpoint grid: colour = the measure, the number = n; cells below the minimum n are faded
-    and marked. Click a cell to select it (selection parameter "cell")."""
+    and marked. Click a cell to select it (selection parameter "cell"; none with `interactive=False`)."""
     data = cells.assign(stage_label=cells["stage"].map(stage_labels),
                         touchpoint_label=cells["touchpoint"].map(touchpoint_labels),
                         label=cells["n"].astype(int).astype(str) + cells["small"].map({True: "*", False: ""}))
@@ -57,7 +67,7 @@ def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: l
               "negative_share": alt.Scale(scheme="reds", domain=[0, 100])}[measure]
     select = alt.selection_point(name="cell", fields=["stage", "touchpoint"], on="click", clear="dblclick")
     x = alt.X("stage_label:N", title=None, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=108,
-                                                         labelOverlap=False, labelFontSize=11),
+                                                         labelOverlap=False, labelFontSize=11, labelExpr=WRAP),
               scale=alt.Scale(domain=[stage_labels[k] for k in stage_keys]))
     y = alt.Y("touchpoint_label:N", title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False),
               scale=alt.Scale(domain=[touchpoint_labels[k] for k in touchpoint_keys]))
@@ -70,8 +80,10 @@ def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: l
     rects = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("value:Q", title=title, scale=scheme, legend=alt.Legend(orient="bottom", gradientLength=240)),
         opacity=alt.condition("datum.small", alt.value(0.35), alt.value(1.0)),
-        stroke=alt.condition(select, alt.value("#1f3d34"), alt.value("white"), empty=False),
-        tooltip=tooltip).add_params(select)
+        stroke=alt.condition(select, alt.value("#1f3d34"), alt.value("white"), empty=False) if interactive
+        else alt.value("white"),
+        tooltip=tooltip)
+    rects = rects.add_params(select) if interactive else rects
     text = base.mark_text(fontSize=11, font=FONT).encode(text="label:N", tooltip=tooltip,
                                                           color=alt.condition("datum.small", alt.value("#666666"),
                                                                               alt.value("#111111")))
@@ -81,16 +93,17 @@ def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: l
 
 def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels: dict[str, str], measure: str,
                         lang: str, previous: pd.DataFrame | None = None,
-                        segments: pd.DataFrame | None = None) -> alt.Chart:
+                        segments: pd.DataFrame | None = None, interactive: bool = True) -> alt.Chart:
     """The journey's emotion curve: net sentiment (or mean satisfaction) per stage in journey order,
     with its 95% band, the previous period dashed, and up to five segments as extra lines.
-    Click a point to select a stage (selection parameter "stage")."""
+    Click a point to select a stage (selection parameter "stage"); `interactive=False` (paper, images)
+    leaves the selection and the words asking for a click out."""
     order = [stage_labels[k] for k in stage_keys]
     y_title = t("chart.net_sentiment", lang) if measure == "net_sentiment" else t("chart.satisfaction", lang)
     domain = [-100, 100] if measure == "net_sentiment" else [1, 5]
     data = curve.dropna(subset=["value"]).assign(stage_label=lambda f: f["stage"].map(stage_labels))
     x = alt.X("stage_label:N", sort=order, title=None,
-              axis=alt.Axis(labelAngle=0, labelLimit=120, labelOverlap=False, labelFontSize=11))
+              axis=alt.Axis(labelAngle=0, labelLimit=120, labelOverlap=False, labelFontSize=11, labelExpr=WRAP))
     y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=domain))
     select = alt.selection_point(name="stage", fields=["stage"], on="click", clear="dblclick")
     band = alt.Chart(data).mark_area(opacity=0.18, color="#2f6f5e").encode(x=x, y="low:Q", y2="high:Q")
@@ -99,24 +112,29 @@ def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels
         x=x, y=y, color=alt.Color("stage_label:N", scale=stage_scale(stage_keys, stage_labels), legend=None),
         tooltip=[alt.Tooltip("stage_label:N", title=t("col.stage", lang)),
                  alt.Tooltip("value:Q", title=y_title, format=".1f"),
-                 alt.Tooltip("low:Q", title="95% low", format=".1f"), alt.Tooltip("high:Q", title="95% high", format=".1f"),
-                 alt.Tooltip("n:Q", title="n")]).add_params(select)
+                 alt.Tooltip("low:Q", title=t("chart.low", lang), format=".1f"),
+                 alt.Tooltip("high:Q", title=t("chart.high", lang), format=".1f"),
+                 alt.Tooltip("n:Q", title="n")])
+    points = points.add_params(select) if interactive else points
     layers = [band, line, points]
     if previous is not None and not previous.dropna(subset=["value"]).empty:
         prev = previous.dropna(subset=["value"]).assign(stage_label=lambda f: f["stage"].map(stage_labels),
                                                        series=t("chart.previous", lang))
         layers.insert(0, alt.Chart(prev).mark_line(strokeDash=[6, 4], color="#888888", point=alt.OverlayMarkDef(color="#888888")).encode(
-            x=x, y=y, tooltip=[alt.Tooltip("series:N"), alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("n:Q")]))
+            x=x, y=y, tooltip=[alt.Tooltip("series:N", title=t("col.series", lang)),
+                               alt.Tooltip("value:Q", title=y_title, format=".1f"), alt.Tooltip("n:Q", title="n")]))
     if segments is not None and not segments.empty:
         seg = segments.dropna(subset=["value"]).assign(stage_label=lambda f: f["stage"].map(stage_labels))
         layers.append(alt.Chart(seg).mark_line(point=True, strokeWidth=1.5, opacity=0.8).encode(
             x=x, y=y, color=alt.Color("segment:N", title=t("chart.segment", lang),
                                       legend=alt.Legend(orient="bottom")),
-            tooltip=[alt.Tooltip("segment:N"), alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("n:Q")]))
+            tooltip=[alt.Tooltip("segment:N", title=t("chart.segment", lang)),
+                     alt.Tooltip("value:Q", title=y_title, format=".1f"), alt.Tooltip("n:Q", title="n")]))
     zero = alt.Chart(pd.DataFrame({"y": [0 if measure == "net_sentiment" else 3]})).mark_rule(
         color="#cccccc").encode(y="y:Q")
-    return _style(alt.layer(zero, *layers).properties(height=320, title=alt.TitleParams(
-        t("chart.emotion_curve", lang), subtitle=t("chart.emotion_subtitle", lang), offset=12)))
+    subtitle = t("chart.emotion_subtitle" if interactive else "chart.emotion_subtitle_static", lang)
+    return _style(alt.layer(zero, *layers).properties(height=320, autosize=FIT_WIDTH, title=alt.TitleParams(
+        t("chart.emotion_curve", lang), subtitle=subtitle, offset=12)))
 
 
 def impact_chart(impact: pd.DataFrame, labels: dict[str, str], lang: str, title: str) -> alt.Chart:
@@ -133,21 +151,50 @@ def impact_chart(impact: pd.DataFrame, labels: dict[str, str], lang: str, title:
     return _style(chart.properties(height=alt.Step(28), title=title))
 
 
+MAX_LINES = 8  # above this many series one panel of lines is unreadable: one small panel per series
+
+
+def time_format(lang: str, monthly: bool) -> str:
+    """d3 time format for date axes and tooltips: Japanese dates in Japanese (2026年5月, 2026/5/4)."""
+    if lang == "ja":
+        return "%Y年%-m月" if monthly else "%Y/%-m/%-d"
+    return "%b %Y" if monthly else "%b %-d, %Y"
+
+
 def trend_chart(frame: pd.DataFrame, measure: str, keys: list[str], labels: dict[str, str], lang: str,
                 stage_colors: bool, marker: pd.Timestamp | None = None) -> alt.Chart:
-    """Lines per stage (or touchpoint) over time for one measure, with n in the tooltip."""
+    """Lines per stage (or touchpoint) over time for one measure, with n in the tooltip. Up to MAX_LINES
+    series share one panel; more get one small panel each (same axes), so 17 touchpoints stay readable.
+    The plot keeps its height whatever the legend's size."""
     title = {"volume": t("chart.volume", lang), "satisfaction": t("chart.satisfaction", lang),
              "negative_share": t("chart.negative_share", lang)}[measure]
+    shown = [k for k in keys if k in set(frame["key"])]
+    periods = pd.to_datetime(frame["period"])
+    monthly = bool(len(periods)) and bool((periods.dt.day == 1).all())
+    when = time_format(lang, monthly)
     data = frame.assign(label=frame["key"].map(labels))
-    color = alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom", columns=4, labelLimit=200),
-                      scale=stage_scale([k for k in keys if k in set(frame["key"])], labels) if stage_colors
-                      else alt.Scale(scheme="tableau20"))
-    lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("period:T", title=None), y=alt.Y(f"{measure}:Q", title=title), color=color,
-        tooltip=[alt.Tooltip("period:T"), alt.Tooltip("label:N"), alt.Tooltip(f"{measure}:Q", format=".1f"),
-                 alt.Tooltip("volume:Q", title="n")])
+    if marker is not None:
+        data = data.assign(marker=marker)
+    scale = stage_scale(shown, labels) if stage_colors else alt.Scale(scheme="tableau20",
+                                                                      domain=[labels[k] for k in shown])
+    # One tick per month at most: a month's label must not repeat on ticks inside it.
+    ticks = {"tickCount": {"interval": "month", "step": 1}} if monthly else {}
+    x = alt.X("period:T", title=None, axis=alt.Axis(format=when, labelOverlap=True, labelFlush=True, **ticks))
+    y = alt.Y(f"{measure}:Q", title=title if len(shown) <= MAX_LINES else None)
+    tooltip = [alt.Tooltip("period:T", title=t("col.period", lang), format=when),
+               alt.Tooltip("label:N", title=t("col.series", lang)),
+               alt.Tooltip(f"{measure}:Q", title=title, format=".1f"), alt.Tooltip("volume:Q", title="n")]
+    many = len(shown) > MAX_LINES
+    color = alt.Color("label:N", title=None, scale=scale, legend=None if many else alt.Legend(
+        orient="bottom", columns=4, labelLimit=200))
+    lines = alt.Chart(data).mark_line(point=True).encode(x=x, y=y, color=color, tooltip=tooltip)
     layers = [lines]
     if marker is not None:
-        layers.append(alt.Chart(pd.DataFrame({"when": [marker]})).mark_rule(color="#333333", strokeDash=[4, 3])
-                      .encode(x="when:T"))
-    return _style(alt.layer(*layers).properties(height=300, title=title))
+        layers.append(alt.Chart(data).mark_rule(color="#333333", strokeDash=[4, 3]).encode(x="min(marker):T"))
+    if not many:
+        return _style(alt.layer(*layers).properties(height=300, title=title, autosize=FIT_WIDTH))
+    panels = alt.layer(*layers).properties(width=190, height=90).facet(
+        facet=alt.Facet("label:N", title=None, sort=[labels[k] for k in shown],
+                        header=alt.Header(labelFont=FONT, labelFontSize=12, labelLimit=190)),
+        columns=4)
+    return _style(panels.properties(title=alt.TitleParams(title, subtitle=t("chart.small_multiples", lang))))

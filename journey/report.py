@@ -81,30 +81,29 @@ def build_pack(con, since: date | None = None, until: date | None = None, lang: 
     sections: list[_Section] = []
     now, old = metrics.kpis(comments, responses), metrics.kpis(old_comments, old_responses)
     kpi_lines = []
-    for key, fmt in KPI_FORMATS.items():
-        value = now[key]
-        text = "—" if value is None else fmt.format(value.value)
-        if value is not None and old[key] is not None and len(old_responses):
-            text += f"  ({value.value - old[key].value:+.0f} {t('report.vs_previous', lang)})"
-        if value is not None and key in ("nps", "csat", "negative_share"):
-            shown = "{:+.0f}" if key == "nps" else "{:.0f}%"
-            text += f"  [95%: {shown.format(value.low)} – {shown.format(value.high)}, n = {value.n}]"
-            if value.indicative:
-                text += f" {t('overview.indicative', lang)}"
-        kpi_lines.append(f"{t(f'kpi.{key}', lang)}: {text}")
+    for key in KPI_FORMATS:
+        if key != "csat":
+            kpi_lines.append(f"{t(f'kpi.{key}', lang)}: {_figure(key, now[key], old[key], len(old_responses), lang)}")
+            continue
+        # CSAT per question, the headline (most answered) question first: never pooled into one n.
+        for question in metrics.csat_questions(responses):
+            figure = _figure(key, metrics.csat_share(responses, question), metrics.csat_share(old_responses, question),
+                             len(old_responses), lang)
+            kpi_lines.append(f"{t('report.csat_of', lang, csat=t('kpi.csat', lang), question=question)}: {figure}")
     sections.append(_Section(t("report.kpis", lang), kpi_lines))
 
     pngs: dict[str, bytes] = {}
     cells = metrics.heatmap(comments, stage_keys, touch_keys, "negative_share")
     if not cells.empty:
         pngs["journey-map"] = exporting.chart_png(charts.heatmap_chart(
-            cells, stage_keys, touch_keys, stage_labels, touch_labels, "negative_share", lang), footer)
+            cells, stage_keys, touch_keys, stage_labels, touch_labels, "negative_share", lang, interactive=False),
+            footer)
         sections.append(_Section(t("map.heatmap", lang), image="journey-map"))
     curve = metrics.stage_curve(comments, stage_keys)
     if curve["n"].sum():
         previous = metrics.stage_curve(old_comments, stage_keys) if len(old_comments) else None
         pngs["emotion-curve"] = exporting.chart_png(charts.emotion_curve_chart(
-            curve, stage_keys, stage_labels, "net_sentiment", lang, previous), footer)
+            curve, stage_keys, stage_labels, "net_sentiment", lang, previous, interactive=False), footer)
         sections.append(_Section(t("map.curve", lang), image="emotion-curve"))
     impact = metrics.nps_impact(comments, responses, "stage", stage_keys)
     if not impact.empty:
@@ -127,26 +126,34 @@ def build_pack(con, since: date | None = None, until: date | None = None, lang: 
                 pngs)
 
 
+def _figure(key: str, value: metrics.Estimate | None, old: metrics.Estimate | None, old_n: int, lang: str) -> str:
+    """One headline figure: value, change against the previous period, 95% interval and n."""
+    text = "—" if value is None else KPI_FORMATS[key].format(value.value)
+    if value is not None and old is not None and old_n:
+        text += f"  ({value.value - old.value:+.0f} {t('report.vs_previous', lang)})"
+    if value is not None and key in ("nps", "csat", "negative_share"):
+        shown = "{:+.0f}" if key == "nps" else "{:.0f}%"
+        text += f"  [95%: {shown.format(value.low)} – {shown.format(value.high)}, n = {value.n}]"
+        if value.indicative:
+            text += f" {t('overview.indicative', lang)}"
+    return text
+
+
 def _changes(comments, responses, old_comments, old_responses, stage_keys, stage_labels, lang) -> list[str]:
-    """Plain-language lines for every significant change against the previous period."""
-    results = [("all", "nps", metrics.compare_nps(old_responses["nps"], responses["nps"])),
-               ("all", "csat", metrics.compare_shares(*metrics.csat_counts(old_responses),
-                                                      *metrics.csat_counts(responses), True)),
-               ("all", "negative_share", metrics._negative_compare(old_comments, comments, metrics.SMALL_N))]
-    old_x, now_x = metrics.explode_stages(old_comments), metrics.explode_stages(comments)
-    for key in stage_keys:
-        results.append((key, "negative_share", metrics._negative_compare(
-            old_x[old_x["stage_key"] == key], now_x[now_x["stage_key"] == key], metrics.SMALL_N)))
+    """Plain-language lines for every significant change against the previous period (Holm-corrected over
+    all the checks made, as on the Trends page)."""
+    table = metrics.compare_periods(old_comments, old_responses, comments, responses, stage_keys)
     lines = []
-    for scope, metric, result in results:
-        if result.verdict in ("improved", "worsened"):
-            lines.append(t(f"trends.sentence.{result.verdict}", lang,
-                           scope=t("trends.all", lang) if scope == "all" else stage_labels[scope],
-                           metric=t(f"trends.metric.{metric}", lang), before=result.before.value,
-                           after=result.after.value, p=result.p_value))
+    for row in table[table["verdict"].isin(["improved", "worsened"])].itertuples():
+        lines.append(t(f"trends.sentence.{row.verdict}", lang,
+                       scope=t("trends.all", lang) if row.scope == "all" else stage_labels[row.scope],
+                       metric=t(f"trends.metric.{row.metric}", lang), before=row.before, after=row.after,
+                       p=row.p_adjusted))
     if not lines:
-        small = sum(r.verdict == "too_small" for _, _, r in results)
-        lines.append(t("report.no_changes", lang, small=small, total=len(results)))
+        lines.append(t("report.no_changes", lang, small=int((table["verdict"] == "too_small").sum()),
+                       total=len(table)))
+    else:
+        lines.append(t("trends.corrected", lang, total=int(table["p_adjusted"].notna().sum())))
     return lines
 
 

@@ -3,6 +3,7 @@ the URL, cached model and reads, the verbatim viewer, chart downloads."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import streamlit as st
 from journey import auth, exporting
 from journey.config import PROJECT_ROOT, Settings, load_settings
 from journey.embed import Embedder, get_embedder
-from journey.filters import Filters
+from journey.filters import Filters, Window, clamp_day, clamp_range
 from journey.i18n import LANGS, pick_lang, t
 from journey.ingest import RawTable, read_export
 from journey.store import connection, dashboard, tags
@@ -153,6 +154,29 @@ def embedder(name: str) -> Embedder:
     return get_embedder(name)
 
 
+def _css_text(text: str) -> str:
+    """A CSS string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def localise_uploader(page: Page, max_mb: int, types: str) -> None:
+    """st.file_uploader writes its button ("Upload") and limits ("200MB per file • CSV") in English whatever
+    the language, with no parameter to change them; in Japanese a style rule shows the page's own words in
+    their place. Only fixed UI strings go into the rule, never anything from the data."""
+    if page.lang == "en":
+        return
+    limit = min(max_mb, int(st.get_option("server.maxUploadSize")))
+    browse = _css_text(page.t("import.browse"))
+    limits = _css_text(page.t("import.limits", mb=limit, types=types))
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: {browse}; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: {limits}; font-size: 0.75rem;}}
+</style>""")
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def read_upload(data: bytes, name: str, max_bytes: int) -> RawTable:
     """read_export for an uploaded file, cached so widget changes do not re-read it."""
@@ -179,6 +203,31 @@ def active_taxonomy(page: Page) -> Taxonomy:
     return Taxonomy.from_json(active[2]) if active else load_preset("default")
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as literal characters inside Markdown (for captions that mix our words with the data's)."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def describe_filters(page: Page, filters: Filters) -> str:
+    """The active filters in the page's language, keys shown as labels (captions, chart footers)."""
+    stage_labels, touch_labels = labels_for(active_taxonomy(page), page.lang)
+    feelings = {k: page.t(f"sentiment.{k}") for k in ("positive", "neutral", "negative")}
+    join = "、".join if page.lang == "ja" else ", ".join
+    parts = [f"{filters.start or '…'} – {filters.end or '…'}"] if filters.start or filters.end else []
+    for label, values, names in (("filters.sources", filters.sources, {}), ("filters.questions", filters.questions, {}),
+                                 ("filters.stages", filters.stages, stage_labels),
+                                 ("filters.touchpoints", filters.touchpoints, touch_labels),
+                                 ("filters.sentiments", filters.sentiments, feelings)):
+        if values:
+            parts.append(f"{page.t(label)}: {join(names.get(v, v) for v in values)}")
+    if filters.segment and filters.segment_values:
+        parts.append(f"{filters.segment}: {join(filters.segment_values)}")
+    return " · ".join(parts) or page.t("filters.everything")
+
+
 def labels_for(taxonomy: Taxonomy, lang: str) -> tuple[dict[str, str], dict[str, str]]:
     """(stage key → label, touchpoint key → label) in `lang`, unclassified included."""
     stages = {k: taxonomy.stage_label(k, lang) for k in taxonomy.stage_keys() + [UNCLASSIFIED]}
@@ -190,10 +239,28 @@ def labels_for(taxonomy: Taxonomy, lang: str) -> tuple[dict[str, str], dict[str,
 # per language; links must carry keys (stage=purchase) so a copied link opens the same view for anyone.
 
 
+URL_NOTES = "_url_notes"
+# Each URL key with the label of the widget it sets (for the notice when a link does not fit the data).
+URL_LABELS = {"dates": "filters.dates", "source": "filters.sources", "question": "filters.questions",
+              "seg": "filters.segment", "segv": "filters.segment_values", "stage": "filters.stages",
+              "touchpoint": "filters.touchpoints", "sentiment": "filters.sentiments", "measure": "map.measure",
+              "curve": "map.curve_measure", "split": "map.split", "focus": "col.stage", "freq": "trends.freq",
+              "by": "trends.by", "tmeasure": "trends.measure", "change": "trends.change_date",
+              "weekly-dates": "filters.dates"}
+
+
+def _note_adjusted(key: str) -> None:
+    """Remember that the value of `key` (from a link or an earlier view) did not fit the data."""
+    notes = st.session_state.setdefault(URL_NOTES, [])
+    if key not in notes:
+        notes.append(key)
+
+
 def seed_from_url(key: str, kind: str = "str", options: list | None = None) -> None:
     """Before a widget is created: on a session's first sight of `key`, take its value from the URL.
 
-    kind: "str" (one value), "list" (several), "dates" (ISO dates), "date" (one ISO date).
+    kind: "str" (one value), "list" (several), "dates" (ISO dates), "date" (one ISO date). Values the
+    data does not have (an unknown stage, a mangled date) are dropped and noted for show_url_notes().
     """
     if key in st.session_state or key not in st.query_params:
         return
@@ -207,9 +274,48 @@ def seed_from_url(key: str, kind: str = "str", options: list | None = None) -> N
         else:
             value = raw[0] if raw and (options is None or raw[0] in options) else None
     except (ValueError, IndexError):
+        _note_adjusted(key)
         return  # a mangled link falls back to the defaults
+    if (kind == "list" and len(value) < len([v for v in raw if v])) or (kind == "str" and value is None and raw[0]):
+        _note_adjusted(key)
     if value not in (None, [], ()):
         st.session_state[key] = value
+
+
+def keep_dates_in(key: str, window: Window, single: bool = False) -> None:
+    """Before a date widget: the value the session holds for `key` (from a link, or a view of data that has
+    since changed) is moved inside the data's dates, or dropped for the default when wholly outside, and
+    noted; Streamlit would otherwise stop the page with a value error."""
+    held = st.session_state.get(key)
+    if held is None or not window.first:
+        return
+    if single:
+        fitted = clamp_day(window, held)
+    else:
+        days = tuple(held) if isinstance(held, (list, tuple)) else (held,)
+        fitted = clamp_range(window, days)
+        if fitted is not None and fitted == days:
+            return
+    if fitted == held:
+        return
+    _note_adjusted(key)
+    if fitted is None:
+        del st.session_state[key]
+    else:
+        st.session_state[key] = fitted
+
+
+def show_url_notes(page: "Page", window: Window | None = None) -> None:
+    """One notice naming every setting that was changed to fit the data (then forgotten)."""
+    notes = st.session_state.pop(URL_NOTES, [])
+    if not notes:
+        return
+    names = "、".join(page.t(URL_LABELS.get(k, k)) for k in notes) if page.lang == "ja" else \
+        ", ".join(page.t(URL_LABELS.get(k, k)) for k in notes)
+    text = page.t("url.adjusted", what=names)
+    if window is not None and window.first and {"dates", "change", "weekly-dates"} & set(notes):
+        text += " " + page.t("url.data_dates", first=window.first, last=window.last)
+    st.info(text, icon=":material/link:")
 
 
 def default_unless_set(key: str, default: object) -> dict:
@@ -247,7 +353,7 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
     seed_from_url("source", "list", options["sources"])
     seed_from_url("question", "list", options["questions"])
     seed_from_url("seg", "str", list(options["segments"]))
-    seed_from_url("segv", "list")
+    seed_from_url("segv", "list", options["segments"].get(st.session_state.get("seg"), []))
     seed_from_url("stage", "list", list(stage_labels))
     seed_from_url("touchpoint", "list", list(touch_labels))
     seed_from_url("sentiment", "list", sentiments)
@@ -255,6 +361,7 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
     every = {"placeholder": page.t("filters.all")}
     with st.sidebar:
         st.markdown(f"**{page.t('filters.title')}**")
+        keep_dates_in("dates", window)
         start, end = window.default_range(30)
         value = {} if "dates" in st.session_state else {"value": (start, end) if start else None}
         dates = st.date_input(page.t("filters.dates"), min_value=window.first, max_value=window.last, key="dates",
@@ -272,6 +379,7 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
                                      format_func=touch_labels.get, key="touchpoint", **every, **keep)
         feelings = st.multiselect(page.t("filters.sentiments"), sentiments,
                                   format_func=lambda k: page.t(f"sentiment.{k}"), key="sentiment", **every, **keep)
+    show_url_notes(page, window)
     dates = tuple(dates) if isinstance(dates, (list, tuple)) else ((dates,) if dates else ())
     return Filters(start=dates[0] if dates else None, end=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
                    sources=tuple(sources), questions=tuple(questions), segment=segment or None,
@@ -296,20 +404,55 @@ def load_facts(page: Page, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame
     return facts(str(page.settings.db_path), version, filters)
 
 
-@st.dialog("Comment", width="large")
+def estimate_note(page: Page, estimate) -> str:
+    """"95% interval low–high, n = N", and "indicative" below n = 30, for a figure's caption."""
+    shown = "{:+.0f}" if estimate.kind in ("nps", "net") else ("{:.0f}%" if estimate.kind == "share" else "{:.2f}")
+    note = page.t("overview.interval", low=shown.format(estimate.low), high=shown.format(estimate.high), n=estimate.n)
+    return f"{note} · {page.t('overview.indicative')}" if estimate.indicative else note
+
+
+def csat_by_question(page: Page, rows: list) -> None:
+    """CSAT of every question (question, Estimate), each with its own interval and n, in a table: question
+    texts come from the export, so they are shown as plain cells, never as Markdown."""
+    with st.expander(page.t("kpi.csat_by_question", n=len(rows)), icon=":material/table_rows:"):
+        st.dataframe(pd.DataFrame({
+            page.t("col.question"): [q for q, _ in rows],
+            page.t("kpi.card.csat"): [f"{e.value:.0f}%" for _, e in rows],
+            page.t("col.interval"): [f"{e.low:.0f}% – {e.high:.0f}%" for _, e in rows],
+            "n": [e.n for _, e in rows],
+            page.t("col.note"): [page.t("overview.indicative") if e.indicative else "" for _, e in rows],
+        }), hide_index=True, width="stretch")
+
+
 def comment_dialog(page: Page, comment_id: int) -> None:
-    """A comment in full with its scores, date, source and tags."""
+    """A comment in full with its scores, date, source and tags, in a dialog titled in the page's language."""
+    st.dialog(page.t("dialog.title"), width="large")(_comment_detail)(page, comment_id)
+
+
+def _comment_detail(page: Page, comment_id: int) -> None:
+    """The dialog's body. Everything from the data (question, text, file name, scores) is plain text or a
+    table cell, never Markdown; keys are shown as the taxonomy's labels."""
     with page.db() as con:
         detail = dashboard.comment_detail(con, comment_id)
     if detail is None:
         st.warning(page.t("verbatims.gone"))
         return
-    st.markdown(f"**{detail['question']}**")
+    stage_labels, touch_labels = labels_for(active_taxonomy(page), page.lang)
+    st.caption(page.t("col.question"))
+    st.text(detail["question"])
+    st.caption(page.t("col.text"))
     st.text(detail["text"])  # st.text: customer text is never rendered as markdown or HTML
-    st.caption(f"{detail['responded_at']} · {detail['source']} · {page.t('col.line')} {detail['line_no']}")
-    st.write({page.t("col.stage"): detail["stage"], page.t("verbatims.stages"): detail["stages"],
-              page.t("col.touchpoint"): detail["touchpoint"], page.t("col.sentiment"): detail["sentiment"],
-              page.t("verbatims.scores"): detail["scores"] or []})
+    when = detail["responded_at"]
+    stages = [stage_labels.get(k, k) for k in (detail["stages"] or "").split("|") if k]
+    rows = [(page.t("col.date"), f"{when:%Y-%m-%d %H:%M}" if when is not None else "—"),
+            (page.t("col.source"), f"{detail['source']} · {page.t('col.line')} {detail['line_no']}"),
+            (page.t("col.stage"), stage_labels.get(detail["stage"], detail["stage"] or "—")),
+            (page.t("verbatims.stages"), "、".join(stages) if page.lang == "ja" else ", ".join(stages)),
+            (page.t("col.touchpoint"), touch_labels.get(detail["touchpoint"], detail["touchpoint"] or "—")),
+            (page.t("col.sentiment"), page.t(f"sentiment.{detail['sentiment']}") if detail["sentiment"] else "—")]
+    rows += [(page.t("verbatims.score"), score) for score in detail["scores"] or []]
+    st.dataframe(pd.DataFrame(rows, columns=[page.t("dialog.field"), page.t("dialog.value")]), hide_index=True,
+                 width="stretch")
 
 
 def verbatims(page: Page, comments: pd.DataFrame, key: str, limit: int = 200) -> None:
@@ -402,12 +545,12 @@ def account_sidebar(config: auth.AuthConfig, role: str, lang: str) -> None:
 
 def chart_downloads(page: Page, chart, name: str, filters: Filters) -> None:
     """PNG, SVG, and offline Vega-Lite HTML/JSON of a chart, with the active filters written under it."""
-    footer = f"{page.t('report.period')}: {filters.describe()}"
+    footer = f"{page.t('report.period')}: {describe_filters(page, filters)}"
     with st.popover(page.t("export.chart"), icon=":material/download:"):
         for label, suffix, mime, make in (
                 ("PNG", "png", "image/png", lambda: exporting.chart_png(chart, footer)),
                 ("SVG", "svg", "image/svg+xml", lambda: exporting.chart_svg(chart, footer)),
-                ("HTML (Vega-Lite, offline)", "html", "text/html", lambda: exporting.chart_html(chart, footer)),
+                (page.t("export.html"), "html", "text/html", lambda: exporting.chart_html(chart, footer)),
                 ("Vega-Lite JSON", "vl.json", "application/json", lambda: exporting.chart_json(chart, footer))):
             st.download_button(label, make, file_name=f"{name}.{suffix}", mime=mime, key=f"dl-{name}-{suffix}",
                                on_click="ignore")

@@ -34,7 +34,7 @@ if st.button(page.t("taxonomy.use_preset"), key="use-preset"):
     st.rerun()
 
 columns = {
-    "key": st.column_config.TextColumn("key", disabled=True),
+    "key": st.column_config.TextColumn(page.t("taxonomy.key"), disabled=True),
     "label_ja": st.column_config.TextColumn("ラベル (ja)"), "label_en": st.column_config.TextColumn("Label (en)"),
     "description_ja": st.column_config.TextColumn("説明 (ja)", width="medium"),
     "description_en": st.column_config.TextColumn("Description (en)", width="medium"),

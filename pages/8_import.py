@@ -10,9 +10,9 @@ from journey.errors import JourneyError
 from journey.ingest import ROLES, import_file, roles_from_table, roles_table, suggest_mapping
 from journey.ingest.messages import notice_text, row_reason
 from journey.ingest.read import DELIMITER_NAMES
-from journey.ingest.scales import SCALES
+from journey.ingest.scales import SCALE_LABELS, SCALES
 from journey.store import imports
-from journey.ui import page_setup, read_upload
+from journey.ui import localise_uploader, page_setup, read_upload
 
 page = page_setup(editor_only=True)
 st.title(page.t("import.title"))
@@ -20,9 +20,11 @@ st.caption(page.t("import.intro"))
 max_bytes = page.settings.max_upload_mb * 1_000_000
 role_label = {role: page.t(f"role.{role}") for role in ROLES}
 label_role = {label: role for role, label in role_label.items()}
+NO_SCALE = "—"
 
 uploads = st.file_uploader(page.t("import.upload"), type=["csv", "tsv", "txt", "xlsx", "json", "xml"],
                            accept_multiple_files=True, key="uploads")
+localise_uploader(page, page.settings.max_upload_mb, "CSV, TSV, TXT, XLSX")
 
 
 def mapping_editor(key: str, table) -> list:
@@ -30,16 +32,19 @@ def mapping_editor(key: str, table) -> list:
     suggested = suggest_mapping(table)
     frame = roles_table(suggested, table, lang=page.lang)
     frame["role"] = frame["role"].map(role_label)
+    frame["scale"] = frame["scale"].replace("", NO_SCALE)  # an empty cell would read "None"
     edited = st.data_editor(
         frame, key=f"roles-{key}", hide_index=True, width="stretch", disabled=["column", "reason", "sample"],
         column_config={
             "column": st.column_config.TextColumn(page.t("import.column")),
             "role": st.column_config.SelectboxColumn(page.t("import.role"), options=list(label_role), required=True),
-            "scale": st.column_config.SelectboxColumn(page.t("import.scale"), options=[""] + list(SCALES)),
+            "scale": st.column_config.SelectboxColumn(page.t("import.scale"), options=[NO_SCALE] + list(SCALES),
+                                                      format_func=lambda k: SCALE_LABELS.get(k, NO_SCALE)),
             "reason": st.column_config.TextColumn(page.t("import.reason")),
             "sample": st.column_config.TextColumn(page.t("import.sample"), width="large"),
         })
-    return roles_from_table(edited.assign(role=edited["role"].map(label_role)), suggested)
+    return roles_from_table(edited.assign(role=edited["role"].map(label_role),
+                                          scale=edited["scale"].fillna(NO_SCALE).replace(NO_SCALE, "")), suggested)
 
 
 def undated_choice(key: str, table) -> str | date:
@@ -62,7 +67,8 @@ def run_import(upload, roles, options: dict) -> None:
     try:
         result = import_file(upload.name, page.settings.db_path, data=upload.getvalue(), file_name=upload.name,
                              roles=roles, progress=lambda f, stage: bar.progress(
-                                 f, text=page.t("import.progress", file=upload.name, stage=stage)), **options)
+                                 f, text=page.t("import.progress", file=upload.name, stage=page.t(f"import.stage.{stage}"))),
+                             **options)
     except JourneyError as err:
         st.session_state.setdefault("outcomes", []).append(("error", upload.name, str(err)))
     else:
@@ -92,7 +98,8 @@ for upload in uploads or []:
             continue
         summary = "import.document_summary" if table.unit == "entry" else "import.file_summary"
         st.caption(page.t(summary, rows=f"{table.records:,}", cols=len(table.header), encoding=table.encoding or "xlsx",
-                          delimiter=DELIMITER_NAMES.get(table.delimiter, "—"), format=table.file_format.upper()))
+                          delimiter=page.t(f"import.delimiter.{DELIMITER_NAMES[table.delimiter]}")
+                          if table.delimiter in DELIMITER_NAMES else "—", format=table.file_format.upper()))
         for notice in table.notices:
             st.warning(notice_text(notice.to_dict(), page.lang))
         st.markdown(f"**{page.t('import.mapping')}**")
@@ -142,7 +149,7 @@ with page.db() as con:
 if history.empty:
     st.caption(page.t("import.no_history"))
     st.stop()
-st.dataframe(history.rename(columns={
+st.dataframe(history.rename(columns={"id": page.t("role.id"),
     "file_name": page.t("col.file"), "created_at": page.t("col.when"), "rows": page.t("col.rows"),
     "loaded": page.t("col.loaded"), "duplicates": page.t("col.duplicates"), "skipped": page.t("col.skipped"),
     "rejected": page.t("col.rejected"), "encoding": page.t("col.encoding"), "file_format": page.t("col.format")}),

@@ -67,3 +67,49 @@ def test_impact_chart_sorts_by_cost_and_colours_losses():
     spec = charts.impact_chart(impact, STAGE_LABELS, "ja", "段階").to_dict()
     assert spec["encoding"]["y"]["sort"]["field"] == "impact"
     assert "datum.impact < 0" in spec["encoding"]["color"]["condition"]["test"]
+
+
+def series_frame(keys: list[str], freq: str = "M") -> pd.DataFrame:
+    periods = pd.date_range("2026-05-01", periods=6, freq="MS" if freq == "M" else "W-MON")
+    return pd.DataFrame([{"period": p, "key": k, "volume": 10, "satisfaction": 3.5, "negative_share": 20.0 + i}
+                         for i, k in enumerate(keys) for p in periods])
+
+
+def test_trend_dates_read_in_japanese_and_the_plot_keeps_its_height():
+    spec = charts.trend_chart(series_frame(STAGES), "negative_share", STAGES, STAGE_LABELS, "ja", True,
+                              pd.Timestamp("2026-08-01")).to_dict()
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}  # the legend never squeezes the plot
+    line = layers(spec)[0]
+    assert line["encoding"]["x"]["axis"]["format"] == "%Y年%-m月"
+    assert {t["title"] for t in line["encoding"]["tooltip"]} >= {"期間", "系列"}
+    weekly = charts.trend_chart(series_frame(STAGES, "W"), "volume", STAGES, STAGE_LABELS, "en", True).to_dict()
+    assert layers(weekly)[0]["encoding"]["x"]["axis"]["format"] == "%b %-d, %Y"
+
+
+def test_many_series_get_one_small_panel_each():
+    touch = TOUCH + ["unclassified"]
+    labels = {**TOUCH_LABELS, "unclassified": "未分類"}
+    spec = charts.trend_chart(series_frame(touch), "negative_share", touch, labels, "ja", False,
+                              pd.Timestamp("2026-08-01")).to_dict()
+    assert len(touch) == 17 and spec["columns"] == 4
+    assert spec["facet"]["field"] == "label" and spec["facet"]["sort"] == [labels[k] for k in touch]
+    assert spec["spec"]["height"] >= 90  # every panel readable, whatever the count
+    few = charts.trend_chart(series_frame(STAGES), "volume", STAGES, STAGE_LABELS, "ja", True).to_dict()
+    assert "facet" not in few and few["height"] == 300
+
+
+def test_long_stage_labels_wrap_instead_of_being_cut():
+    cells = metrics.heatmap(COMMENTS, STAGES, TOUCH, "volume")
+    spec = charts.heatmap_chart(cells, STAGES, TOUCH, STAGE_LABELS, TOUCH_LABELS, "volume", "ja").to_dict()
+    assert "split(datum.label, '・')" in layers(spec)[0]["encoding"]["x"]["axis"]["labelExpr"]
+    curve = charts.emotion_curve_chart(metrics.stage_curve(COMMENTS, STAGES), STAGES, STAGE_LABELS,
+                                       "net_sentiment", "ja").to_dict()
+    tooltips = {t.get("title") for layer in layers(curve) for t in layer["encoding"].get("tooltip", [])}
+    assert "95%区間の下限" in tooltips and "95% low" not in tooltips
+
+
+def test_monthly_volume_axis_reads_in_japanese():
+    volume = pd.DataFrame({"month": pd.to_datetime(["2026-05-01", "2026-06-01"]), "source": ["a.csv", "a.csv"],
+                           "responses": [3, 4]})
+    spec = charts.volume_chart(volume, "ja").to_dict()
+    assert spec["encoding"]["x"]["axis"]["format"] == "%Y年%-m月"

@@ -110,3 +110,28 @@ def test_masking_is_switchable_per_import(db_path):
         text, masked = con.execute("SELECT text, masked_text FROM comments ORDER BY id LIMIT 1").fetchall()[0]
         assert text == masked and text.startswith("髙橋さん")
         assert imports.get_import(con, unmasked.import_id)["mask_pii"] is False
+
+
+@pytest.mark.parametrize("lang, words", [("ja", ("クリック", "選ぶ", "選択")), ("en", ("click", "select"))])
+def test_the_pack_never_asks_paper_to_be_clicked(tagged, monkeypatch, lang, words):
+    drawn = []
+    original = exporting.chart_png
+    monkeypatch.setattr(exporting, "chart_png", lambda chart, footer="": drawn.append(chart.to_json()) or
+                        original(chart, footer))
+    with connection.Database(tagged).connect() as con:
+        pack = report.build_pack(con, date(2026, 7, 1), date(2026, 7, 31), lang)
+    assert len(drawn) == len(pack.pngs) >= 2
+    text = " ".join(drawn).lower() + pack.html.lower()
+    assert not [word for word in words if word in text]
+    assert '"select"' not in text.replace(" ", "")  # no selection parameter left in a static image
+
+
+def test_pack_gives_csat_per_question_and_corrects_for_multiple_testing(tagged):
+    with connection.Database(tagged).connect() as con:
+        pack = report.build_pack(con, date(2026, 8, 1), date(2026, 10, 31), "en")
+        overall = con.execute("""SELECT count(*) FROM scores s JOIN responses r ON r.id = s.response_id
+                                 WHERE s.question = '総合的な満足度' AND r.responded_at >= '2026-08-01'""").fetchone()[0]
+    assert "CSAT (top-two-box share), 総合的な満足度: " in pack.html
+    assert "CSAT (top-two-box share), スタッフの対応はいかがでしたか？: " in pack.html
+    assert f"n = {overall}]" in pack.html  # the headline question's own n, not every CSAT answer pooled
+    assert "Holm-corrected" in pack.html or "No significant change" in pack.html

@@ -29,7 +29,7 @@ def test_app_loads_and_imports_a_file(server, browser, db_path, tmp_path):
         assert overview.counts(con)["responses"] == 12
 
     page.goto(server, wait_until="networkidle")
-    page.get_by_text("回答・レビュー数").wait_for(timeout=30_000)
+    page.get_by_text("回答数", exact=True).wait_for(timeout=30_000)
     assert page.get_by_text("NPS").count() >= 1
 
 
