@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from journey.i18n import t
 from journey.metrics import SMALL_N, Comparison, Estimate, compare_shares, share
 
 STEP_COLUMNS = ["stage", "order", "count", "periods", "next_stage", "next_count", "n", "conversion", "conv_low",
@@ -102,3 +103,49 @@ def repeat_rate(customer_keys: pd.Series) -> Estimate | None:
     its Wilson interval (n = customers); None without customer ids."""
     visits = pd.Series(customer_keys).dropna().value_counts()
     return share(int((visits >= 2).sum()), len(visits))
+
+
+# --- tables for display ---------------------------------------------------------------------------
+
+
+def display_table(steps: pd.DataFrame, satisfaction: pd.DataFrame, pains: dict[str, str],
+                  stage_labels: dict[str, str], lang: str) -> pd.DataFrame:
+    """The funnel as the owner reads it, headers in `lang`: stage, reached, next stage, conversion and
+    drop-off with their intervals, n, the stage's mean satisfaction with its n (* below 30), its top pain
+    point, and a note (indicative, or a next stage that is not a subset). `satisfaction` is
+    metrics.stage_curve(..., "satisfaction") indexed by stage."""
+    def interval(value, low, high) -> str:
+        return "" if pd.isna(value) else t("funnel.share", lang, value=value, low=low, high=high)
+
+    def rating(key: str) -> str:
+        if key not in satisfaction.index or pd.isna(satisfaction.loc[key, "value"]):
+            return ""
+        n = int(satisfaction.loc[key, "n"])
+        return f"{satisfaction.loc[key, 'value']:.2f} (n = {n})" + ("*" if n < SMALL_N else "")
+
+    return pd.DataFrame({
+        t("col.stage", lang): steps["stage"].map(stage_labels),
+        t("funnel.col.reached", lang): steps["count"],
+        t("funnel.col.next", lang): steps["next_stage"].map(lambda k: stage_labels.get(k, "") if isinstance(k, str) else ""),
+        t("funnel.col.conversion", lang): [interval(r.conversion, r.conv_low, r.conv_high) if r.nested
+                                           else f"{r.conversion:.0f}%" for r in steps.itertuples()],
+        t("funnel.col.drop_off", lang): [interval(r.drop_off, r.drop_low, r.drop_high) for r in steps.itertuples()],
+        "n": steps["n"].map(lambda n: "" if pd.isna(n) else f"{int(n):,}"),
+        t("funnel.col.satisfaction", lang): [rating(k) for k in steps["stage"]],
+        t("funnel.col.pain", lang): [pains.get(k, "") for k in steps["stage"]],
+        t("funnel.col.note", lang): ["; ".join(x for x in (t("funnel.small", lang) if r.small else "",
+                                                           "" if r.nested else t("funnel.not_nested", lang)) if x)
+                                     for r in steps.itertuples()],
+    })
+
+
+def history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The funnel import history (journey.store.funnel.history) with dates as days and headers in `lang`."""
+    return history.assign(
+        granularity=history["granularity"].map(lambda g: t(f"funnel.granularity.{g}", lang)),
+        first_period=pd.to_datetime(history["first_period"]).dt.strftime("%Y-%m-%d"),
+        last_period=pd.to_datetime(history["last_period"]).dt.strftime("%Y-%m-%d")).drop(columns=["id"]).rename(columns={
+            "file_name": t("col.file", lang), "granularity": t("funnel.col.granularity", lang),
+            "rows": t("col.rows", lang), "loaded": t("col.loaded", lang), "rejected": t("col.rejected", lang),
+            "first_period": t("funnel.col.first", lang), "last_period": t("funnel.col.last", lang),
+            "created_at": t("col.when", lang)})

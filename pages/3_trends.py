@@ -5,9 +5,9 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from journey import charts, metrics
-from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, seed_from_url,
-                        write_url)
+from journey import actions, charts, metrics
+from journey.ui import (FILTER_KEYS, chart_with_actions, dashboard_setup, default_unless_set, load_facts,
+                        saved_actions, seed_from_url, write_url)
 
 board = dashboard_setup("trends.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -39,10 +39,10 @@ st.subheader(page.t("trends.change"))
 when = st.date_input(page.t("trends.change_date"), min_value=first, max_value=last, key="change",
                      **({} if "change" in st.session_state else {"value": middle})) if middle else None
 if not frame.empty:
-    trend = charts.trend_chart(frame, measure, keys, labels, page.lang, by == "stage", pd.Timestamp(when) if when else None)
-    chart_slot.altair_chart(trend, width="stretch")
-    with chart_slot:
-        chart_downloads(page, trend, f"trend-{by}-{measure}", filters)
+    marks = actions.markers(saved_actions(page), stage_labels, touch_labels)
+    chart_with_actions(page, lambda list_actions: charts.trend_chart(
+        frame, measure, keys, labels, page.lang, by == "stage", pd.Timestamp(when) if when else None, marks,
+        list_actions), marks, f"trend-{by}-{measure}", filters, container=chart_slot)
 if when:
     table = metrics.before_after(comments, responses, when, taxonomy.stage_keys())
     scope_name = lambda s: page.t("trends.all") if s == "all" else stage_labels.get(s, s)  # noqa: E731

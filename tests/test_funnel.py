@@ -265,3 +265,19 @@ def test_typed_in_counts_take_the_same_checks(db_path):
                counts_in.FunnelColumn("予約", "stage", "purchase")]
     result = counts_in.import_funnel(None, db_path, DEFAULT, table=table, roles=columns)
     assert (result.loaded, result.rejected, result.rows) == (1, 1, 2)
+
+
+def test_the_display_table_reads_like_the_owner_needs_it():
+    counts = counts_frame([("2026-05-01", "awareness", 1000), ("2026-05-01", "purchase", 20),
+                           ("2026-05-01", "loyalty", 25)])
+    steps = funnel.steps(counts, DEFAULT.stage_keys())
+    satisfaction = pd.DataFrame({"value": [4.1, None, 3.0], "n": [12, 0, 40]},
+                                index=["awareness", "purchase", "loyalty"])
+    labels = {k: DEFAULT.stage_label(k, "ja") for k in DEFAULT.stage_keys()}
+    table = funnel.display_table(steps, satisfaction, {"purchase": "決済・エラー"}, labels, "ja")
+    low, high = wilson_by_hand(20, 1000)
+    assert table["転換率（95%区間）"].tolist() == [f"2.0%（{low:.1f}〜{high:.1f}）", "125%", ""]
+    assert table["満足度（平均1〜5、n）"].tolist() == ["4.10 (n = 12)*", "", "3.00 (n = 40)"]
+    assert table["注記"].tolist() == ["", "n < 30 のため参考値; 次の段階のほうが多い（部分集合ではないため区間なし）",
+                                      "n < 30 のため参考値"]
+    assert table["主な不満"].tolist() == ["", "決済・エラー", ""]
