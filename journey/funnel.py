@@ -51,29 +51,34 @@ def steps(counts: pd.DataFrame, stage_keys: list[str]) -> pd.DataFrame:
 
 
 def _paired(counts: pd.DataFrame, stage: str, next_stage: str) -> tuple[int, int]:
-    """(count of `stage`, count of `next_stage`) summed over the periods where both were counted."""
-    wide = counts[counts["stage"].isin([stage, next_stage])].pivot_table(
-        index="period_start", columns="stage", values="count", aggfunc="sum")
-    if stage not in wide or next_stage not in wide:
-        return 0, 0
-    both = wide.dropna(subset=[stage, next_stage])
-    return int(both[stage].sum()), int(both[next_stage].sum())
+    """(count of `stage`, count of `next_stage`) summed over the periods where both were counted. Count
+    tables are small (a row per period and stage), so plain dicts beat a pivot here."""
+    mine: dict = {}
+    theirs: dict = {}
+    for period, key, count in zip(counts["period_start"], counts["stage"], counts["count"]):
+        if key == stage:
+            mine[period] = mine.get(period, 0) + int(count)
+        elif key == next_stage:
+            theirs[period] = theirs.get(period, 0) + int(count)
+    both = mine.keys() & theirs.keys()
+    return sum(mine[p] for p in both), sum(theirs[p] for p in both)
 
 
 def step_series(counts: pd.DataFrame, stage_keys: list[str]) -> pd.DataFrame:
     """Conversion per period and step: period, stage, next_stage, n, conversion, low, high, nested."""
     keys = funnel_stages(counts, stage_keys)
     rows = []
-    for period, part in counts.groupby("period_start"):
+    if keys:
+        wide = counts.pivot_table(index="period_start", columns="stage", values="count", aggfunc="sum")
         for stage, next_stage in zip(keys, keys[1:]):
-            base, hits = _paired(part, stage, next_stage)
-            if not base:
-                continue
-            estimate = share(hits, base) if hits <= base else None
-            rows.append({"period": pd.Timestamp(period), "stage": stage, "next_stage": next_stage, "n": base,
-                         "conversion": 100.0 * hits / base,
-                         "low": estimate.low if estimate else None, "high": estimate.high if estimate else None,
-                         "nested": hits <= base})
+            both = wide[[stage, next_stage]].dropna()
+            for period, base, hits in zip(both.index, both[stage].astype(int), both[next_stage].astype(int)):
+                if not base:
+                    continue
+                estimate = share(hits, base) if hits <= base else None
+                rows.append({"period": pd.Timestamp(period), "stage": stage, "next_stage": next_stage, "n": base,
+                             "conversion": 100.0 * hits / base, "low": estimate.low if estimate else None,
+                             "high": estimate.high if estimate else None, "nested": hits <= base})
     return pd.DataFrame(rows, columns=["period", "stage", "next_stage", "n", "conversion", "low", "high", "nested"])
 
 
