@@ -345,10 +345,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "monitor.line.worsened": {"ja": "{what}: {before} → {after}（n = {n_before} → {n_after}）、悪化（q = {q:.3f}）",
                               "en": "{what}: {before} → {after} (n = {n_before} → {n_after}), worse (q = {q:.3f})"},
     "nav.weekly": {"ja": "週次レビュー", "en": "Weekly review"},
-    "weekly.intro": {"ja": "週次の振り返り用に、主要指標・ジャーニーマップ・感情曲線・段階ごとの不満・有意な変化をまとめた HTML と PDF、スライド用のグラフ画像を作ります。"
-                           "定期実行は `python -m journey report --out DIR`。",
-                     "en": "One pack for the weekly review: headline figures, journey map, emotion curve, pain points per stage and "
-                           "what changed significantly, as HTML and PDF, plus chart images for slides. Scheduled: `python -m journey report --out DIR`."},
+    "weekly.intro": {"ja": "週次の振り返り用に、主要指標・ジャーニーマップ・感情曲線・段階ごとの不満・有意な変化・ファネル・改善アクションとその効果・前回のレポートからの動きをまとめた HTML と PDF、スライド用のグラフ画像を作ります。"
+                           "定期実行は `python -m journey report --out DIR --flags`（動きを flags.json にも書き出します）。",
+                     "en": "One pack for the weekly review: headline figures, journey map, emotion curve, pain points per stage, "
+                           "what changed significantly, the stage funnel, the actions and their effect, and what moved since the last report, "
+                           "as HTML and PDF, plus chart images for slides. Scheduled: `python -m journey report --out DIR --flags` "
+                           "(the moves also go to flags.json)."},
     "weekly.build": {"ja": "週次レビューを作成", "en": "Build the weekly review"},
     "weekly.building": {"ja": "作成中…", "en": "Building…"},
     "weekly.ready": {"ja": "{period} の週次レビューができました。", "en": "Weekly review for {period} is ready."},
