@@ -246,7 +246,7 @@ def pain_series(comments: pd.DataFrame, action: Action, freq: str = "W") -> pd.D
     if dated.empty:
         return pd.DataFrame(columns=["period", "pain_share", "n", "pain"])
     when = pd.to_datetime(dated["responded_at"]).dt.normalize()
-    period = (when - pd.to_timedelta(when.dt.weekday, unit="D")) if freq == "W" else \
+    period = (when - pd.to_timedelta(when.dt.day_of_week, unit="D")) if freq == "W" else \
         (when - pd.to_timedelta(when.dt.day - 1, unit="D"))  # the Monday, or the 1st of the month
     codes, starts = pd.factorize(period, sort=True)
     pain = (in_scope(dated, action) & (dated["sentiment"] == "negative")).to_numpy()

@@ -4,12 +4,12 @@ curve each, a heatmap each); editors create, edit and delete them."""
 import pandas as pd
 import streamlit as st
 
-from journey import charts, metrics, personas
+from journey import actions, charts, metrics, personas
 from journey.errors import JourneyError
 from journey.store import dashboard
 from journey.store import personas as persona_store
-from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, escape_markdown,
-                        load_facts, saved_personas, seed_from_url, write_url)
+from journey.ui import (FILTER_KEYS, chart_downloads, chart_with_actions, dashboard_setup, default_unless_set,
+                        escape_markdown, load_facts, saved_actions, saved_personas, seed_from_url, write_url)
 
 board = dashboard_setup("personas.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -41,11 +41,11 @@ else:
     if compared:
         st.subheader(page.t("personas.curves"))
         st.text(" · ".join(sizes))  # persona names are the owner's words: plain text
-        curve = charts.emotion_curve_chart(metrics.stage_curve(comments, stage_keys), stage_keys, stage_labels,
-                                           "net_sentiment", page.lang, segments=pd.concat(curves, ignore_index=True),
-                                           segment_title=page.t("chart.persona"))
-        st.altair_chart(curve, width="stretch", key="persona-curves")
-        chart_downloads(page, curve, "persona-curves", filters)
+        marks = actions.markers(saved_actions(page), stage_labels, touch_labels, filters.start, filters.end)
+        chart_with_actions(page, lambda list_actions: charts.emotion_curve_chart(
+            metrics.stage_curve(comments, stage_keys), stage_keys, stage_labels, "net_sentiment", page.lang,
+            segments=pd.concat(curves, ignore_index=True), actions=marks, segment_title=page.t("chart.persona"),
+            list_actions=list_actions), marks, "persona-curves", filters, key="persona-curves")
         grids = pd.concat(cells, ignore_index=True)
         if not grids.empty:
             heatmaps = charts.persona_heatmaps_chart(grids, stage_keys, touch_keys, stage_labels, touch_labels,

@@ -126,7 +126,8 @@ def test_the_funnel_steps_into_and_out_of_the_stage():
         {"period_start": date(2026, m, 1), "period_end": date(2026, m, 28), "stage": stage, "count": count}
         for m, cart, orders, repeat in ((7, 700, 240, 70), (8, 750, 450, 118))
         for stage, count in (("consideration", cart), ("purchase", orders), ("loyalty", repeat))])
-    comments = comments_around([("purchase", "negative")] * 40, [("purchase", "negative")] * 40)
+    comments = comments_around([("purchase", "negative"), ("purchase", "positive")] * 20,
+                               [("purchase", "negative"), ("purchase", "positive")] * 20)
     comments.loc[len(comments)] = comments.iloc[0].to_dict() | {"responded_at": pd.Timestamp("2026-09-30")}
     effect = actions.measure(CHECKOUT, comments, counts, STAGES, days=31)  # July vs August, by their middle days
     into, out = effect.results["funnel_in"], effect.results["funnel_out"]
