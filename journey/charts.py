@@ -276,7 +276,7 @@ def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels
         seg = segments.dropna(subset=["value"]).assign(stage_label=lambda f: f["stage"].map(stage_labels))
         layers.append(alt.Chart(seg).mark_line(point=True, strokeWidth=1.5, opacity=0.8).encode(
             x=x, y=y, color=alt.Color("segment:N", title=segment_title or t("chart.segment", lang),
-                                      scale=alt.Scale(scheme="dark2"), legend=alt.Legend(orient="right", labelLimit=260)),
+                                      scale=alt.Scale(scheme="dark2"), legend=alt.Legend(orient="bottom", labelLimit=300)),
             tooltip=[alt.Tooltip("segment:N"), alt.Tooltip("value:Q", format=".1f"), alt.Tooltip("n:Q")]))
     zero = alt.Chart(pd.DataFrame({"y": [0 if measure == "net_sentiment" else 3]})).mark_rule(
         color="#cccccc").encode(y="y:Q")

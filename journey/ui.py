@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
+import altair as alt
 import duckdb
 import pandas as pd
 import streamlit as st
@@ -454,7 +455,10 @@ def chart_with_actions(page: Page, make, marks: pd.DataFrame | None, name: str, 
     owner's words, never Markdown); its downloads carry the list in the chart's subtitle. Returns the chart
     event (for `on_select`)."""
     place = container or st.container()
-    event = place.altair_chart(make(list_actions=False), width="stretch", **options)
+    # Fit the width only: with Streamlit's default ("fit"), the title, legend and axis titles come out of
+    # the chart's height, squeezing the plot (and clipping the title) as they grow.
+    shown = make(list_actions=False).properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    event = place.altair_chart(shown, width="stretch", **options)
     if marks is not None and not marks.empty:
         place.text("\n".join([page.t("chart.actions_list")] + marks["label"].tolist()))
     with place:
