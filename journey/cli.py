@@ -349,22 +349,35 @@ DEMO_CYCLE = "komorebi_cycle.json"
 
 
 def _demo_cycle(args: argparse.Namespace) -> int:
-    """The rest of the demo's improvement cycle: its funnel counts, two recorded actions and two personas."""
+    """The rest of the demo's improvement cycle: its funnel counts, two recorded actions and two personas;
+    what an earlier run already loaded is left as it is."""
+    import hashlib
+
     from journey import personas
     from journey.actions import check_action
     from journey.store import personas as persona_store
 
-    args.files, args.map = [DEMO_DIR / DEMO_FUNNEL], []
-    status = _funnel(args)
+    counts_file = DEMO_DIR / DEMO_FUNNEL
+    with connection.Database(_db(args)).connect() as con:
+        known = connection.scalar(con, "SELECT count(*) FROM funnel_imports WHERE sha256 = ?",
+                                  [hashlib.sha256(counts_file.read_bytes()).hexdigest()])
+    status = 0
+    if not known:
+        args.files, args.map = [counts_file], []
+        status = _funnel(args)
     cycle = json.loads((DEMO_DIR / DEMO_CYCLE).read_text(encoding="utf-8"))
     with connection.Database(_db(args)).connect() as con:
         taxonomy, segments = _taxonomy(con), dashboard.filter_options(con)["segments"]
+        recorded = {(str(r.acted_on)[:10], r.title) for r in action_store.list_actions(con).itertuples()}
+        named = set(persona_store.list_personas(con)["name"])
         for item in cycle["actions"]:
             action = check_action(item["date"], item["what"], item.get("stage"), item.get("touchpoint"), taxonomy,
                                   item.get("owner"), item.get("note"))
-            action_store.add_action(con, action.acted_on, action.title, action.stage, action.touchpoint,
-                                    action.owner, action.note)
+            if (str(action.acted_on), action.title) not in recorded:
+                action_store.add_action(con, action.acted_on, action.title, action.stage, action.touchpoint,
+                                        action.owner, action.note)
         for item in cycle["personas"]:
-            persona = personas.check_persona(item["name"], item["description"], item["rules"], segments)
-            persona_store.save_persona(con, persona.name, persona.description, persona.rules_dict())
+            if item["name"] not in named:
+                persona = personas.check_persona(item["name"], item["description"], item["rules"], segments)
+                persona_store.save_persona(con, persona.name, persona.description, persona.rules_dict())
     return status

@@ -128,3 +128,11 @@ def test_demo_if_empty_loads_once(db_path, capsys):
     first = capsys.readouterr().out
     assert main(["demo", "--if-empty", "--db", str(db_path), "--json"]) == 0
     assert first.strip() and capsys.readouterr().out.strip() == ""
+
+
+def test_demo_twice_adds_no_second_funnel_actions_or_personas(db_path, capsys):
+    assert main(["demo", "--db", str(db_path)]) == 0
+    assert main(["demo", "--db", str(db_path)]) == 0
+    with connection.Database(db_path).connect() as con:
+        assert [connection.scalar(con, f"SELECT count(*) FROM {table}")
+                for table in ("funnel_imports", "improvement_actions", "personas")] == [1, 2, 2]
