@@ -55,9 +55,11 @@ def stage_scale(keys: list[str], labels: dict[str, str]) -> alt.Scale:
 
 def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: list[str],
                   stage_labels: dict[str, str], touchpoint_labels: dict[str, str], measure: str,
-                  lang: str, interactive: bool = True) -> alt.Chart:
+                  lang: str, interactive: bool = True, funnel: pd.DataFrame | None = None) -> alt.Chart:
     """Stage × touchpoint grid: colour = the measure, the number = n; cells below the minimum n are faded
-    and marked. Click a cell to select it (selection parameter "cell"; none with `interactive=False`)."""
+    and marked. Click a cell to select it (selection parameter "cell"; none with `interactive=False`).
+    With `funnel` (journey.funnel.steps), a strip under the grid shows customers reached per stage and the
+    conversion to the next, in the same columns."""
     data = cells.assign(stage_label=cells["stage"].map(stage_labels),
                         touchpoint_label=cells["touchpoint"].map(touchpoint_labels),
                         label=cells["n"].astype(int).astype(str) + cells["small"].map({True: "*", False: ""}))
@@ -69,7 +71,9 @@ def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: l
     x = alt.X("stage_label:N", title=None, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=108,
                                                          labelOverlap=False, labelFontSize=11, labelExpr=WRAP),
               scale=alt.Scale(domain=[stage_labels[k] for k in stage_keys]))
-    y = alt.Y("touchpoint_label:N", title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False),
+    with_funnel = funnel is not None and not funnel.empty
+    y = alt.Y("touchpoint_label:N", title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False,
+                                                              **(_ROW_LABELS if with_funnel else {})),
               scale=alt.Scale(domain=[touchpoint_labels[k] for k in touchpoint_keys]))
     tooltip = [alt.Tooltip("stage_label:N", title=t("col.stage", lang)),
                alt.Tooltip("touchpoint_label:N", title=t("col.touchpoint", lang)),
@@ -87,17 +91,179 @@ def heatmap_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: l
     text = base.mark_text(fontSize=11, font=FONT).encode(text="label:N", tooltip=tooltip,
                                                           color=alt.condition("datum.small", alt.value("#666666"),
                                                                               alt.value("#111111")))
-    return _style((rects + text).properties(height=alt.Step(26), width=alt.Step(110),
-                                            title=alt.TitleParams(title, subtitle=t("chart.small_cells", lang))))
+    titled = alt.TitleParams(title, subtitle=t("chart.small_cells", lang))
+    grid = (rects + text).properties(height=alt.Step(26), width=alt.Step(110))
+    if not with_funnel:
+        return _style(grid.properties(title=titled))
+    # A concatenated chart cannot be fitted to the page, so it keeps fixed columns (show it at its content
+    # width): 96 px per stage fits seven stages and the row labels on a laptop screen.
+    strip = _funnel_strip(funnel, stage_keys, stage_labels, lang).properties(width=alt.Step(96))
+    return _style(alt.vconcat(grid.properties(width=alt.Step(96)), strip, spacing=6, title=titled)
+                  .resolve_scale(x="shared"))
+
+
+# Both views of the journey map reserve the same room for row labels, so the funnel's bars sit exactly
+# under the grid's stage columns.
+_ROW_LABELS = {"minExtent": 205, "maxExtent": 205}
+
+
+def _step_label(frame: pd.DataFrame, lang: str) -> pd.Series:
+    """"→ 34.9% (31.3–38.8)" per step; the plain ratio for a next stage that is not a subset; * below n = 30."""
+    def one(row) -> str:
+        if row["conversion"] is None or pd.isna(row["conversion"]):
+            return ""
+        star = "*" if row["small"] else ""
+        if not row["nested"]:
+            return f"→ {row['conversion']:.0f}%{star}"
+        return f"→ {row['conversion']:.1f}% ({row['conv_low']:.0f}–{row['conv_high']:.0f}){star}"
+    return frame.apply(one, axis=1) if not frame.empty else pd.Series(dtype=object)
+
+
+def _funnel_tooltip(lang: str) -> list:
+    return [alt.Tooltip("stage_label:N", title=t("col.stage", lang)),
+            alt.Tooltip("count:Q", title=t("funnel.col.reached", lang), format=","),
+            alt.Tooltip("next_label:N", title=t("funnel.col.next", lang)),
+            alt.Tooltip("conversion:Q", title=t("funnel.col.conversion", lang), format=".1f"),
+            alt.Tooltip("conv_low:Q", title="95% low", format=".1f"),
+            alt.Tooltip("conv_high:Q", title="95% high", format=".1f"),
+            alt.Tooltip("drop_off:Q", title=t("funnel.col.drop_off", lang), format=".1f"),
+            alt.Tooltip("n:Q", title="n", format=",")]
+
+
+def _funnel_data(steps: pd.DataFrame, stage_labels: dict[str, str], lang: str) -> pd.DataFrame:
+    return steps.assign(stage_label=steps["stage"].map(stage_labels),
+                        next_label=steps["next_stage"].map(lambda k: stage_labels.get(k, "") if k else ""),
+                        step_label=_step_label(steps, lang),
+                        count_label=steps["count"].map("{:,}".format))
+
+
+def _funnel_strip(steps: pd.DataFrame, stage_keys: list[str], stage_labels: dict[str, str], lang: str) -> alt.Chart:
+    """Bars of customers reached per stage over the journey-map columns, labelled with the count and the
+    conversion to the next stage."""
+    data = _funnel_data(steps, stage_labels, lang)
+    x = alt.X("stage_label:N", title=None, axis=None, scale=alt.Scale(domain=[stage_labels[k] for k in stage_keys]))
+    y = alt.Y("count:Q", title=t("map.funnel_strip", lang),
+              axis=alt.Axis(labels=False, ticks=False, grid=False, domain=False, titleAngle=0, titleAlign="right",
+                            titleBaseline="middle", titleX=-6, titleY=35, titleFontWeight="normal", **_ROW_LABELS),
+              scale=alt.Scale(domain=[0, float(data["count"].max()) * 1.45]))
+    base = alt.Chart(data).encode(x=x, tooltip=_funnel_tooltip(lang))
+    bars = base.mark_bar(color="#2f6f5e", opacity=0.75, size=60).encode(y=y)
+    counts = base.mark_text(baseline="bottom", dy=-3, fontSize=11, font=FONT).encode(y=y, text="count_label:N")
+    steps_text = base.mark_text(baseline="top", fontSize=10, font=FONT, color="#333333").encode(
+        y=alt.value(74), text="step_label:N")
+    return alt.layer(bars, counts, steps_text).properties(height=70)
+
+
+def funnel_chart(steps: pd.DataFrame, stage_keys: list[str], stage_labels: dict[str, str], lang: str) -> alt.Chart:
+    """The stage funnel: customers reached per stage in journey order, each bar labelled with its count and
+    the conversion to the next stage (95% interval; * where n < 30)."""
+    data = _funnel_data(steps, stage_labels, lang)
+    order = [stage_labels[k] for k in stage_keys if k in set(steps["stage"])]
+    x = alt.X("stage_label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=130, labelOverlap=False))
+    y = alt.Y("count:Q", title=t("funnel.col.reached", lang),
+              scale=alt.Scale(domain=[0, float(data["count"].max() or 1) * 1.2]))
+    base = alt.Chart(data).encode(x=x, tooltip=_funnel_tooltip(lang))
+    bars = base.mark_bar(opacity=0.85).encode(
+        y=y, color=alt.Color("stage_label:N", scale=stage_scale([k for k in stage_keys if k in set(steps["stage"])],
+                                                               stage_labels), legend=None))
+    counts = base.mark_text(baseline="bottom", dy=-18, fontSize=12, font=FONT).encode(y=y, text="count_label:N")
+    step_text = base.mark_text(baseline="bottom", dy=-4, fontSize=11, font=FONT, color="#2f6f5e").encode(
+        y=y, text="step_label:N")
+    return _style(alt.layer(bars, counts, step_text).properties(height=300, title=alt.TitleParams(
+        t("funnel.chart_title", lang), subtitle=t("funnel.chart_subtitle", lang))))
+
+
+def _action_layers(actions: pd.DataFrame | None) -> list:
+    """Dashed rules at each action's date with its circled number at the top, the full label as tooltip."""
+    if actions is None or actions.empty:
+        return []
+    data = actions[["when", "mark", "label"]]
+    rule = alt.Chart(data).mark_rule(color="#8e44ad", strokeDash=[5, 3], strokeWidth=1.5).encode(
+        x="when:T", tooltip=[alt.Tooltip("label:N", title="")])
+    mark = alt.Chart(data).mark_text(color="#8e44ad", fontSize=15, font=FONT, baseline="top", dy=2).encode(
+        x="when:T", y=alt.value(0), text="mark:N", tooltip=[alt.Tooltip("label:N", title="")])
+    return [rule, mark]
+
+
+def _action_title(title: str, subtitle: str | None, actions: pd.DataFrame | None, lang: str,
+                  list_actions: bool = True) -> alt.TitleParams:
+    """A chart title whose subtitle lists the actions shown (so a PNG of it still says what ① was). In the
+    app the list goes under the chart instead (`list_actions=False`): Streamlit takes a chart's height as
+    its total height, so every subtitle line would squeeze the plot."""
+    lines = [subtitle] if subtitle else []
+    if list_actions and actions is not None and not actions.empty:
+        lines += [t("chart.actions_subtitle", lang)] + actions["label"].tolist()
+    return alt.TitleParams(title, subtitle=lines, offset=12) if lines else alt.TitleParams(title, offset=12)
+
+
+def pain_share_chart(series: pd.DataFrame, title: str, lang: str, actions: pd.DataFrame | None = None,
+                     list_actions: bool = True) -> alt.Chart:
+    """One action's pain point as a share of all comments per period, n in the tooltip, actions marked."""
+    line = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(color=NEGATIVE), color=NEGATIVE).encode(
+        x=alt.X("period:T", title=None), y=alt.Y("pain_share:Q", title="%"),
+        tooltip=[alt.Tooltip("period:T"), alt.Tooltip("pain_share:Q", format=".1f"), alt.Tooltip("pain:Q"),
+                 alt.Tooltip("n:Q", title="n")])
+    return _style(alt.layer(line, *_action_layers(actions)).properties(
+        height=240, title=_action_title(t("actions.chart_title", lang, scope=title), None, actions, lang,
+                                        list_actions)))
+
+
+def conversion_trend_chart(series: pd.DataFrame, stage_labels: dict[str, str], lang: str,
+                           actions: pd.DataFrame | None = None, list_actions: bool = True) -> alt.Chart:
+    """Conversion per period and funnel step, with 95% bands and improvement actions marked."""
+    data = series.assign(step=series.apply(lambda r: t("funnel.step", lang, stage=stage_labels.get(r["stage"], r["stage"]),
+                                                       next=stage_labels.get(r["next_stage"], r["next_stage"])), axis=1)
+                         if not series.empty else pd.Series(dtype=object))
+    color = alt.Color("step:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=300,
+                                                              symbolType="stroke", symbolOpacity=1,
+                                                              symbolStrokeWidth=3))
+    band = alt.Chart(data).mark_area(opacity=0.15).encode(x="period:T", y="low:Q", y2="high:Q", color=color)
+    lines = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("period:T", title=None), y=alt.Y("conversion:Q", title=t("funnel.conversion_axis", lang)), color=color,
+        tooltip=[alt.Tooltip("period:T"), alt.Tooltip("step:N"), alt.Tooltip("conversion:Q", format=".1f"),
+                 alt.Tooltip("low:Q", title="95% low", format=".1f"), alt.Tooltip("high:Q", title="95% high", format=".1f"),
+                 alt.Tooltip("n:Q", title="n", format=",")])
+    return _style(alt.layer(band, lines, *_action_layers(actions)).properties(
+        height=300, title=_action_title(t("funnel.trend", lang), None, actions, lang, list_actions)))
+
+
+def persona_heatmaps_chart(cells: pd.DataFrame, stage_keys: list[str], touchpoint_keys: list[str],
+                           stage_labels: dict[str, str], touchpoint_labels: dict[str, str], lang: str) -> alt.Chart:
+    """One stage × touchpoint grid (negative share, n in the cell) per persona, two per row; cells under
+    n = 5 faded and starred."""
+    shown = [k for k in touchpoint_keys if k in set(cells["touchpoint"])]
+    data = cells.assign(stage_label=cells["stage"].map(stage_labels),
+                        touchpoint_label=cells["touchpoint"].map(touchpoint_labels),
+                        label=cells["n"].astype(int).astype(str) + cells["small"].map({True: "*", False: ""}))
+    x = alt.X("stage_label:N", title=None, scale=alt.Scale(domain=[stage_labels[k] for k in stage_keys]),
+              axis=alt.Axis(labelAngle=-45, labelLimit=90, orient="top", labelOverlap=False))
+    y = alt.Y("touchpoint_label:N", title=None, scale=alt.Scale(domain=[touchpoint_labels[k] for k in shown]),
+              axis=alt.Axis(labelLimit=130))
+    tooltip = [alt.Tooltip("persona:N", title=t("chart.persona", lang)),
+               alt.Tooltip("stage_label:N", title=t("col.stage", lang)),
+               alt.Tooltip("touchpoint_label:N", title=t("col.touchpoint", lang)), alt.Tooltip("n:Q", title="n"),
+               alt.Tooltip("negative_share:Q", title=t("chart.negative_share", lang), format=".0f")]
+    rects = alt.Chart().mark_rect(stroke="white").encode(
+        x=x, y=y, color=alt.Color("negative_share:Q", title=t("chart.negative_share", lang),
+                                  scale=alt.Scale(scheme="reds", domain=[0, 100]),
+                                  legend=alt.Legend(orient="bottom", gradientLength=240)),
+        opacity=alt.condition("datum.small", alt.value(0.35), alt.value(1.0)), tooltip=tooltip)
+    text = alt.Chart().mark_text(fontSize=10, font=FONT).encode(x=x, y=y, text="label:N", tooltip=tooltip)
+    return _style(alt.layer(rects, text, data=data).properties(width=alt.Step(52), height=alt.Step(20)).facet(
+        facet=alt.Facet("persona:N", title=None, header=alt.Header(labelFont=FONT, labelFontSize=13)), columns=2)
+        .properties(title=alt.TitleParams(t("personas.heatmaps", lang), subtitle=t("chart.small_cells", lang))))
 
 
 def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels: dict[str, str], measure: str,
                         lang: str, previous: pd.DataFrame | None = None,
-                        segments: pd.DataFrame | None = None, interactive: bool = True) -> alt.Chart:
+                        segments: pd.DataFrame | None = None, interactive: bool = True,
+                        actions: pd.DataFrame | None = None, segment_title: str | None = None,
+                        list_actions: bool = True) -> alt.Chart:
     """The journey's emotion curve: net sentiment (or mean satisfaction) per stage in journey order,
-    with its 95% band, the previous period dashed, and up to five segments as extra lines.
-    Click a point to select a stage (selection parameter "stage"); `interactive=False` (paper, images)
-    leaves the selection and the words asking for a click out."""
+    with its 95% band, the previous period dashed, and up to five segments (or personas) as extra lines.
+    Improvement actions (journey.actions.markers) show their circled number over their stage and are
+    listed under the title. Click a point to select a stage (selection parameter "stage");
+    `interactive=False` (paper, images) leaves the selection and the words asking for a click out."""
     order = [stage_labels[k] for k in stage_keys]
     y_title = t("chart.net_sentiment", lang) if measure == "net_sentiment" else t("chart.satisfaction", lang)
     domain = [-100, 100] if measure == "net_sentiment" else [1, 5]
@@ -126,15 +292,23 @@ def emotion_curve_chart(curve: pd.DataFrame, stage_keys: list[str], stage_labels
     if segments is not None and not segments.empty:
         seg = segments.dropna(subset=["value"]).assign(stage_label=lambda f: f["stage"].map(stage_labels))
         layers.append(alt.Chart(seg).mark_line(point=True, strokeWidth=1.5, opacity=0.8).encode(
-            x=x, y=y, color=alt.Color("segment:N", title=t("chart.segment", lang),
-                                      legend=alt.Legend(orient="bottom")),
-            tooltip=[alt.Tooltip("segment:N", title=t("chart.segment", lang)),
+            x=x, y=y, color=alt.Color("segment:N", title=segment_title or t("chart.segment", lang),
+                                      scale=alt.Scale(scheme="dark2"), legend=alt.Legend(orient="bottom", labelLimit=300)),
+            tooltip=[alt.Tooltip("segment:N", title=segment_title or t("chart.segment", lang)),
                      alt.Tooltip("value:Q", title=y_title, format=".1f"), alt.Tooltip("n:Q", title="n")]))
     zero = alt.Chart(pd.DataFrame({"y": [0 if measure == "net_sentiment" else 3]})).mark_rule(
         color="#cccccc").encode(y="y:Q")
+    placed = actions[actions["stage"].isin(stage_keys)] if actions is not None and not actions.empty else None
+    if placed is not None and not placed.empty:
+        flags = placed.groupby("stage").agg(mark=("mark", "".join), label=("label", " / ".join)).reset_index()
+        flags = flags.assign(stage_label=flags["stage"].map(stage_labels))
+        layers.append(alt.Chart(flags).mark_text(color="#8e44ad", fontSize=16, font=FONT, baseline="top").encode(
+            x=x, y=alt.value(2), text="mark:N", tooltip=[alt.Tooltip("label:N", title=t("chart.actions", lang))]))
     subtitle = t("chart.emotion_subtitle" if interactive else "chart.emotion_subtitle_static", lang)
-    return _style(alt.layer(zero, *layers).properties(height=320, autosize=FIT_WIDTH, title=alt.TitleParams(
-        t("chart.emotion_curve", lang), subtitle=subtitle, offset=12)))
+    # Segment (or persona) lines have their own colours: on the stage colours' scale they would get none.
+    return _style(alt.layer(zero, *layers).resolve_scale(color="independent").properties(
+        height=320, autosize=FIT_WIDTH,
+        title=_action_title(t("chart.emotion_curve", lang), subtitle, actions, lang, list_actions)))
 
 
 def impact_chart(impact: pd.DataFrame, labels: dict[str, str], lang: str, title: str) -> alt.Chart:
@@ -162,10 +336,12 @@ def time_format(lang: str, monthly: bool) -> str:
 
 
 def trend_chart(frame: pd.DataFrame, measure: str, keys: list[str], labels: dict[str, str], lang: str,
-                stage_colors: bool, marker: pd.Timestamp | None = None) -> alt.Chart:
-    """Lines per stage (or touchpoint) over time for one measure, with n in the tooltip. Up to MAX_LINES
-    series share one panel; more get one small panel each (same axes), so 17 touchpoints stay readable.
-    The plot keeps its height whatever the legend's size."""
+                stage_colors: bool, marker: pd.Timestamp | None = None,
+                actions: pd.DataFrame | None = None, list_actions: bool = True) -> alt.Chart:
+    """Lines per stage (or touchpoint) over time for one measure, with n in the tooltip; improvement
+    actions (journey.actions.markers) as dashed rules with their circled number, listed under the title.
+    Up to MAX_LINES series share one panel; more get one small panel each (same axes), so 17 touchpoints
+    stay readable. The plot keeps its height whatever the legend's size."""
     title = {"volume": t("chart.volume", lang), "satisfaction": t("chart.satisfaction", lang),
              "negative_share": t("chart.negative_share", lang)}[measure]
     shown = [k for k in keys if k in set(frame["key"])]
@@ -191,10 +367,13 @@ def trend_chart(frame: pd.DataFrame, measure: str, keys: list[str], labels: dict
     layers = [lines]
     if marker is not None:
         layers.append(alt.Chart(data).mark_rule(color="#333333", strokeDash=[4, 3]).encode(x="min(marker):T"))
-    if not many:
-        return _style(alt.layer(*layers).properties(height=300, title=title, autosize=FIT_WIDTH))
+    if not many:  # (small multiples share one data set: the actions are listed under the title instead)
+        layers += _action_layers(actions)
+        return _style(alt.layer(*layers).properties(height=300, autosize=FIT_WIDTH, title=_action_title(
+            title, None, actions, lang, list_actions)))
     panels = alt.layer(*layers).properties(width=190, height=90).facet(
         facet=alt.Facet("label:N", title=None, sort=[labels[k] for k in shown],
                         header=alt.Header(labelFont=FONT, labelFontSize=12, labelLimit=190)),
         columns=4)
-    return _style(panels.properties(title=alt.TitleParams(title, subtitle=t("chart.small_multiples", lang))))
+    return _style(panels.properties(title=_action_title(title, t("chart.small_multiples", lang), actions, lang,
+                                                        list_actions)))

@@ -1,4 +1,4 @@
-"""Command line: python -m journey ingest|tag|export|report|demo|hash-password."""
+"""Command line: python -m journey ingest|funnel|action|tag|export|report|demo|hash-password."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from journey import exporting
 from journey.config import DEMO_DIR, load_settings
 from journey.errors import JourneyError
 from journey.ingest import import_file
-from journey.store import connection, dashboard
+from journey.store import actions as action_store
+from journey.store import connection, dashboard, reports, tags
+from journey.store import funnel as funnel_store
 from journey.taxonomy import PRESET_KEYS
 
 
@@ -49,6 +51,37 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true", help="print one JSON object per file")
     ingest.set_defaults(run=_ingest)
 
+    funnel = sub.add_parser("funnel", help="import a funnel count table (月, 訪問者, 問い合わせ, 予約, …): one row per "
+                                           "period, one column per stage")
+    funnel.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    funnel.add_argument("--db", type=Path)
+    funnel.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
+                        help="set a column's role: period=月, a stage key (purchase=予約) or ignore=メモ")
+    funnel.add_argument("--json", action="store_true", help="print one JSON object per file")
+    funnel.set_defaults(run=_funnel)
+
+    action = sub.add_parser("action", help="record, list or delete improvement actions")
+    action_sub = action.add_subparsers(dest="action_command", required=True)
+    add = action_sub.add_parser("add", help="record what was changed, when, at which stage and/or touchpoint")
+    add.add_argument("--date", required=True, help="the day of the change (YYYY-MM-DD)")
+    add.add_argument("--what", required=True, help="what was changed")
+    add.add_argument("--stage", help="stage key (e.g. purchase)")
+    add.add_argument("--touchpoint", help="touchpoint key (e.g. app)")
+    add.add_argument("--owner")
+    add.add_argument("--note")
+    add.add_argument("--db", type=Path)
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(run=_action_add)
+    listing = action_sub.add_parser("list", help="every action with its before/after read")
+    listing.add_argument("--db", type=Path)
+    listing.add_argument("--lang", choices=["ja", "en"], default="ja")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_action_list)
+    delete = action_sub.add_parser("delete", help="delete an action by its id")
+    delete.add_argument("id", type=int)
+    delete.add_argument("--db", type=Path)
+    delete.set_defaults(run=_action_delete)
+
     export = sub.add_parser("export", help="write one row per comment with its tags: .csv (UTF-8 with BOM, "
                                            "formula-safe) or .parquet")
     export.add_argument("--out", type=Path, required=True, metavar="FILE.csv|FILE.parquet")
@@ -64,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=["ja", "en"], default="ja")
     report.add_argument("--db", type=Path)
     report.add_argument("--json", action="store_true")
+    report.add_argument("--flags", action="store_true",
+                        help="also write flags.json: what moved significantly since the last report, for a script "
+                             "to forward")
+    report.add_argument("--no-record", action="store_true",
+                        help="do not record this run (the next report then compares with the one before)")
     report.set_defaults(run=_report)
 
     password = sub.add_parser("hash-password", help="print a password hash for .streamlit/secrets.toml")
@@ -149,12 +187,118 @@ def _report(args: argparse.Namespace) -> int:
         if since > until:
             print(f"error: --since {since} is after --until {until}", file=sys.stderr)
             return 2
-        pack = build_pack(con, since, until, args.lang)
+        baseline = reports.last_run_before(con, since)
+        pack = build_pack(con, since, until, args.lang, baseline=baseline)
+        if not args.no_record:
+            base = pack.monitor["baseline"]
+            reports.record_run(con, since, until, (date.fromisoformat(base["since"]), date.fromisoformat(base["until"])),
+                               pack.monitor["flags"])
     paths = pack.write(args.out)
+    if args.flags:
+        from journey.monitoring import write_flags
+
+        paths.append(args.out / "flags.json")
+        write_flags(pack.monitor, paths[-1])
+    flagged = len(pack.monitor["flags"])
     if args.json:
-        print(json.dumps({"period": pack.period, "files": [str(p) for p in paths]}, ensure_ascii=False))
+        print(json.dumps({"period": pack.period, "files": [str(p) for p in paths], "flags": flagged},
+                         ensure_ascii=False))
     else:
         print(f"weekly review {pack.period}: " + ", ".join(str(p) for p in paths))
+        print(f"{flagged} significant move(s) since {pack.monitor['baseline']['since']} – "
+              f"{pack.monitor['baseline']['until']} ({pack.monitor['checks']} checks)")
+    return 0
+
+
+def _taxonomy(con):
+    from journey.taxonomy import Taxonomy, load_preset
+
+    active = tags.active_taxonomy(con)
+    return Taxonomy.from_json(active[2]) if active else load_preset("default")
+
+
+def _funnel(args: argparse.Namespace) -> int:
+    from journey.ingest.funnel import import_funnel
+
+    status = 0
+    for path in args.files:
+        try:
+            result = import_funnel(path, _db(args), overrides=args.map)
+        except (JourneyError, OSError) as err:
+            status = 1
+            message = str(err) if isinstance(err, JourneyError) else f"{path}: {err.strerror or err}"
+            if args.json:
+                print(json.dumps({"file": str(path), "error": message, "error_type": type(err).__name__},
+                                 ensure_ascii=False))
+            print(f"error: {message}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            print(f"{result.file}: {result.loaded} {result.granularity} periods loaded, {result.rejected} rejected of "
+                  f"{result.rows} rows (funnel import {result.import_id})")
+            for stage, column in result.stages.items():
+                print(f"  {stage}: {column}")
+            if result.rejected:
+                with connection.Database(_db(args)).connect() as con:
+                    for reason in funnel_store.rejected_rows(con, result.import_id)["reason"]:
+                        print(f"  rejected: {reason}")
+    return status
+
+
+def _action_add(args: argparse.Namespace) -> int:
+    from journey.actions import check_action
+
+    with connection.Database(_db(args)).connect() as con:
+        try:
+            action = check_action(args.date, args.what, args.stage, args.touchpoint, _taxonomy(con), args.owner,
+                                  args.note)
+        except JourneyError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        action_id = action_store.add_action(con, action.acted_on, action.title, action.stage, action.touchpoint,
+                                            action.owner, action.note)
+    if args.json:
+        print(json.dumps({"id": action_id, "date": str(action.acted_on), "stage": action.stage,
+                          "touchpoint": action.touchpoint, "what": action.title}, ensure_ascii=False))
+    else:
+        print(f"recorded action {action_id}: {action.acted_on} {action.title}")
+    return 0
+
+
+def _action_list(args: argparse.Namespace) -> int:
+    from journey import actions
+    from journey.filters import Filters
+
+    with connection.Database(_db(args)).connect() as con:
+        taxonomy = _taxonomy(con)
+        recorded = actions.from_frame(action_store.list_actions(con))
+        comments = dashboard.comment_facts(con, Filters())
+        counts = funnel_store.counts(con)
+    stage_labels = {k: taxonomy.stage_label(k, args.lang) for k in taxonomy.stage_keys()}
+    touch_labels = {k: taxonomy.touchpoint_label(k, args.lang) for k in taxonomy.touchpoint_keys()}
+    for action in recorded:
+        effect = actions.measure(action, comments, counts, taxonomy.stage_keys(), recorded)
+        line = actions.sentence(effect, stage_labels, touch_labels, args.lang)
+        if args.json:
+            print(json.dumps({"id": action.id, "date": str(action.acted_on), "stage": action.stage,
+                              "touchpoint": action.touchpoint, "what": action.title, "owner": action.owner,
+                              "status": effect.status, "sentence": line,
+                              "metrics": [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+                                          for row in actions.effect_table(effect, args.lang, stage_labels).drop(
+                                              columns=["name", "verdict"]).to_dict("records")]},
+                             ensure_ascii=False))
+        else:
+            print(f"{action.id}\t{line}")
+    return 0
+
+
+def _action_delete(args: argparse.Namespace) -> int:
+    with connection.Database(_db(args)).connect() as con:
+        if not action_store.delete_action(con, args.id):
+            print(f"error: there is no action {args.id} (see: python -m journey action list)", file=sys.stderr)
+            return 1
+    print(f"deleted action {args.id}")
     return 0
 
 
@@ -202,10 +346,52 @@ def _demo(args: argparse.Namespace) -> int:
         with connection.Database(_db(args)).connect() as con:
             if connection.scalar(con, "SELECT count(*) FROM imports"):
                 return 0
-    files = sorted(p for p in DEMO_DIR.iterdir() if p.suffix.lower() in {".csv", ".tsv", ".xlsx"})
+    files = sorted(p for p in DEMO_DIR.iterdir() if p.suffix.lower() in {".csv", ".tsv", ".xlsx"}
+                   and p.name != DEMO_FUNNEL)
     args.files, args.map, args.no_mask, args.skip_partial, args.undated = files, [], False, False, "import"
     status = _ingest(args)
+    if status == 0:
+        status = _demo_cycle(args)
     if status == 0 and args.tag:
         args.preset, args.embedder, args.json = "restaurant", None, False
         status = _tag(args)
+    return status
+
+
+DEMO_FUNNEL = "komorebi_funnel.csv"
+DEMO_CYCLE = "komorebi_cycle.json"
+
+
+def _demo_cycle(args: argparse.Namespace) -> int:
+    """The rest of the demo's improvement cycle: its funnel counts, two recorded actions and two personas;
+    what an earlier run already loaded is left as it is."""
+    import hashlib
+
+    from journey import personas
+    from journey.actions import check_action
+    from journey.store import personas as persona_store
+
+    counts_file = DEMO_DIR / DEMO_FUNNEL
+    with connection.Database(_db(args)).connect() as con:
+        known = connection.scalar(con, "SELECT count(*) FROM funnel_imports WHERE sha256 = ?",
+                                  [hashlib.sha256(counts_file.read_bytes()).hexdigest()])
+    status = 0
+    if not known:
+        args.files, args.map = [counts_file], []
+        status = _funnel(args)
+    cycle = json.loads((DEMO_DIR / DEMO_CYCLE).read_text(encoding="utf-8"))
+    with connection.Database(_db(args)).connect() as con:
+        taxonomy, segments = _taxonomy(con), dashboard.filter_options(con)["segments"]
+        recorded = {(str(r.acted_on)[:10], r.title) for r in action_store.list_actions(con).itertuples()}
+        named = set(persona_store.list_personas(con)["name"])
+        for item in cycle["actions"]:
+            action = check_action(item["date"], item["what"], item.get("stage"), item.get("touchpoint"), taxonomy,
+                                  item.get("owner"), item.get("note"))
+            if (str(action.acted_on), action.title) not in recorded:
+                action_store.add_action(con, action.acted_on, action.title, action.stage, action.touchpoint,
+                                        action.owner, action.note)
+        for item in cycle["personas"]:
+            if item["name"] not in named:
+                persona = personas.check_persona(item["name"], item["description"], item["rules"], segments)
+                persona_store.save_persona(con, persona.name, persona.description, persona.rules_dict())
     return status

@@ -43,5 +43,22 @@ class BadMapping(JourneyError):
     """A column mapping names a column or role that does not exist."""
 
 
+class NoPeriodColumn(JourneyError):
+    """A funnel count table has no column of months, weeks or dates, and none was chosen."""
+
+
+class NoStageColumns(JourneyError):
+    """No column of a funnel count table is mapped to a journey stage."""
+
+
+class BadAction(JourneyError):
+    """An improvement action is missing what was changed, or names a date, stage or touchpoint that does
+    not exist."""
+
+
+class BadPersona(JourneyError):
+    """A persona has no name or no segment filter, or names a segment column or value that does not exist."""
+
+
 class DatabaseBusy(JourneyError):
     """The DuckDB file stayed locked by another process."""

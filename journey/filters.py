@@ -19,6 +19,8 @@ class Filters:
     stages: tuple[str, ...] = ()
     touchpoints: tuple[str, ...] = ()
     sentiments: tuple[str, ...] = ()
+    persona: str | None = None         # a saved persona's name (shown) ...
+    persona_rules: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ... and its segment filters (applied)
 
     def previous(self) -> "Filters | None":
         """The same filters over the equally long period just before this one (None without dates)."""
@@ -41,6 +43,8 @@ class Filters:
                 parts.append(f"{name}: {', '.join(values)}")
         if self.segment and self.segment_values:
             parts.append(f"{self.segment}: {', '.join(self.segment_values)}")
+        if self.persona:
+            parts.append(f"persona: {self.persona}")
         return "; ".join(parts) or "all data"
 
 

@@ -11,17 +11,20 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
+import altair as alt
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from journey import auth, exporting
+from journey import actions, auth, exporting, personas
 from journey.config import PROJECT_ROOT, Settings, load_settings
 from journey.embed import Embedder, get_embedder
 from journey.filters import Filters, Window, clamp_day, clamp_range
 from journey.i18n import LANGS, pick_lang, t
 from journey.ingest import RawTable, read_export
 from journey.store import connection, dashboard, tags
+from journey.store import actions as action_store
+from journey.store import personas as persona_store
 from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset
 
 
@@ -73,6 +76,9 @@ PAGES = [
     PageSpec("6_review.py", "review", "nav.review", ":material/fact_check:", editor_only=True),
     PageSpec("7_taxonomy.py", "taxonomy", "nav.taxonomy", ":material/category:", editor_only=True),
     PageSpec("8_import.py", "import", "nav.import", ":material/upload_file:", editor_only=True),
+    PageSpec("9_funnel.py", "funnel", "nav.funnel", ":material/filter_alt:"),
+    PageSpec("10_actions.py", "actions", "nav.actions", ":material/build:"),
+    PageSpec("11_personas.py", "personas", "nav.personas", ":material/groups:"),
 ]
 
 # The role the router established in this script run; None when a page runs without it.
@@ -207,8 +213,9 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
 
 
 def escape_markdown(text: str) -> str:
-    """`text` as literal characters inside Markdown (for captions that mix our words with the data's)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    """`text` as literal characters inside Markdown: user text (action titles, persona names, values quoted
+    in messages) inside st.error/st.success bodies and captions that mix our words with the data's."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def describe_filters(page: Page, filters: Filters) -> str:
@@ -339,7 +346,7 @@ def write_url(keys: list[str]) -> None:
         st.query_params.from_dict(params)
 
 
-FILTER_KEYS = ["dates", "source", "question", "seg", "segv", "stage", "touchpoint", "sentiment"]
+FILTER_KEYS = ["dates", "source", "question", "seg", "segv", "persona", "stage", "touchpoint", "sentiment"]
 
 
 def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
@@ -347,6 +354,7 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
     with page.db() as con:
         window = dashboard.data_window(con)
         options = dashboard.filter_options(con)
+    saved = saved_personas(page)
     stage_labels, touch_labels = labels_for(taxonomy, page.lang)
     sentiments = ["positive", "neutral", "negative"]
     seed_from_url("dates", "dates")
@@ -354,6 +362,7 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
     seed_from_url("question", "list", options["questions"])
     seed_from_url("seg", "str", list(options["segments"]))
     seed_from_url("segv", "list", options["segments"].get(st.session_state.get("seg"), []))
+    seed_from_url("persona", "str", [str(p.id) for p in saved])
     seed_from_url("stage", "list", list(stage_labels))
     seed_from_url("touchpoint", "list", list(touch_labels))
     seed_from_url("sentiment", "list", sentiments)
@@ -373,6 +382,11 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
                                format_func=lambda s: s or "—", **keep)
         values = st.multiselect(page.t("filters.segment_values"), options["segments"].get(segment, []),
                                 key="segv", **every, **keep) if segment else []
+        by_id = {str(p.id): p for p in saved}
+        if st.session_state.get("persona") not in ("", None, *by_id):
+            del st.session_state["persona"]  # a persona deleted since this session chose it
+        chosen = st.selectbox(page.t("filters.persona"), [""] + list(by_id), key="persona",
+                              format_func=lambda i: by_id[i].name if i in by_id else "—", **keep) if saved else ""
         stages = st.multiselect(page.t("filters.stages"), list(stage_labels), format_func=stage_labels.get,
                                 key="stage", **every, **keep)
         touchpoints = st.multiselect(page.t("filters.touchpoints"), list(touch_labels),
@@ -381,10 +395,24 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
                                   format_func=lambda k: page.t(f"sentiment.{k}"), key="sentiment", **every, **keep)
     show_url_notes(page, window)
     dates = tuple(dates) if isinstance(dates, (list, tuple)) else ((dates,) if dates else ())
-    return Filters(start=dates[0] if dates else None, end=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
-                   sources=tuple(sources), questions=tuple(questions), segment=segment or None,
-                   segment_values=tuple(values), stages=tuple(stages), touchpoints=tuple(touchpoints),
-                   sentiments=tuple(feelings))
+    chosen_filters = Filters(start=dates[0] if dates else None,
+                             end=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
+                             sources=tuple(sources), questions=tuple(questions), segment=segment or None,
+                             segment_values=tuple(values), stages=tuple(stages), touchpoints=tuple(touchpoints),
+                             sentiments=tuple(feelings))
+    return personas.with_persona(chosen_filters, by_id.get(chosen) if saved else None)
+
+
+def saved_personas(page: Page) -> list[personas.Persona]:
+    """Every saved persona, in the order made."""
+    with page.db() as con:
+        return personas.from_frame(persona_store.list_personas(con))
+
+
+def saved_actions(page: Page) -> list[actions.Action]:
+    """Every improvement action, numbered in date order."""
+    with page.db() as con:
+        return actions.from_frame(action_store.list_actions(con))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -554,6 +582,25 @@ def chart_downloads(page: Page, chart, name: str, filters: Filters) -> None:
                 ("Vega-Lite JSON", "vl.json", "application/json", lambda: exporting.chart_json(chart, footer))):
             st.download_button(label, make, file_name=f"{name}.{suffix}", mime=mime, key=f"dl-{name}-{suffix}",
                                on_click="ignore")
+
+
+def chart_with_actions(page: Page, make, marks: pd.DataFrame | None, name: str, filters: Filters,
+                       container=None, **options):
+    """Show `make(list_actions=False)` with the improvement actions listed under it as plain text (the
+    owner's words, never Markdown); its downloads carry the list in the chart's subtitle. Returns the chart
+    event (for `on_select`)."""
+    place = container or st.container()
+    # Fit the width only: with Streamlit's default ("fit"), the title, legend and axis titles come out of
+    # the chart's height, squeezing the plot (and clipping the title) as they grow.
+    shown = make(list_actions=False)
+    if not isinstance(shown, alt.FacetChart):  # small multiples keep their own panel widths
+        shown = shown.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    event = place.altair_chart(shown, width="stretch", **options)
+    if marks is not None and not marks.empty:
+        place.text("\n".join([page.t("chart.actions_list")] + marks["label"].tolist()))
+    with place:
+        chart_downloads(page, make(list_actions=True), name, filters)
+    return event
 
 
 @dataclass

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from journey import charts, metrics
+from journey import actions, charts, funnel, metrics
 from journey.metrics import CELL_METRICS
 from journey.store import dashboard
-from journey.ui import (FILTER_KEYS, chart_downloads, csat_by_question, dashboard_setup, default_unless_set,
-                        describe_filters, escape_markdown, estimate_note, load_facts, page_file, seed_from_url,
-                        show_url_notes, verbatims, write_url)
+from journey.store import funnel as funnel_store
+from journey.ui import (FILTER_KEYS, chart_downloads, chart_with_actions, csat_by_question, dashboard_setup,
+                        default_unless_set, describe_filters, escape_markdown, estimate_note, load_facts, page_file,
+                        saved_actions, seed_from_url, show_url_notes, verbatims, write_url)
 
 board = dashboard_setup("map.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -50,9 +51,11 @@ measure = st.segmented_control(page.t("map.measure"), CELL_METRICS, required=Tru
                                format_func=lambda m: page.t(f"chart.{m}"),
                                **default_unless_set("measure", "negative_share"))
 cells = metrics.heatmap(comments, stage_keys, touch_keys + ["unclassified"], measure)
+with page.db() as con:  # the stage funnel of the periods overlapping these dates, under the stage columns
+    steps = funnel.steps(funnel_store.counts(con, filters.start, filters.end), stage_keys)
 heatmap = charts.heatmap_chart(cells, stage_keys, touch_keys + ["unclassified"], stage_labels, touch_labels,
-                               measure, page.lang)
-cell_event = st.altair_chart(heatmap, on_select="rerun", key="heatmap", width="stretch")
+                               measure, page.lang, funnel=steps)
+cell_event = st.altair_chart(heatmap, on_select="rerun", key="heatmap", width="content" if len(steps) else "stretch")
 chart_downloads(page, heatmap, "journey-map", filters)
 
 # --- emotion curve ------------------------------------------------------------------------------
@@ -74,10 +77,10 @@ if split:
     with page.db() as con:
         values = dashboard.segment_of(con, split)
     segment_curves = metrics.segment_curves(comments, values, stage_keys, curve_measure, top=5)
-curve_chart = charts.emotion_curve_chart(curve, stage_keys, stage_labels, curve_measure, page.lang, prev_curve,
-                                         segment_curves)
-curve_event = st.altair_chart(curve_chart, on_select="rerun", key="curve_chart", width="stretch")
-chart_downloads(page, curve_chart, "emotion-curve", filters)
+marks = actions.markers(saved_actions(page), stage_labels, touch_labels, (previous or filters).start, filters.end)
+curve_event = chart_with_actions(page, lambda list_actions: charts.emotion_curve_chart(
+    curve, stage_keys, stage_labels, curve_measure, page.lang, prev_curve, segment_curves, actions=marks,
+    list_actions=list_actions), marks, "emotion-curve", filters, on_select="rerun", key="curve_chart")
 
 # --- what moves NPS -------------------------------------------------------------------------------
 st.subheader(page.t("map.impact"))

@@ -5,10 +5,10 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from journey import charts, metrics
+from journey import actions, charts, metrics
 from journey.filters import Window
-from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, keep_dates_in, load_facts,
-                        seed_from_url, show_url_notes, write_url)
+from journey.ui import (FILTER_KEYS, chart_with_actions, dashboard_setup, default_unless_set,
+                        keep_dates_in, load_facts, saved_actions, seed_from_url, show_url_notes, write_url)
 
 board = dashboard_setup("trends.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -43,10 +43,10 @@ show_url_notes(page, window)
 when = st.date_input(page.t("trends.change_date"), min_value=window.first, max_value=window.last, key="change",
                      **({} if "change" in st.session_state else {"value": None})) if window.first else None
 if not frame.empty:
-    trend = charts.trend_chart(frame, measure, keys, labels, page.lang, by == "stage", pd.Timestamp(when) if when else None)
-    chart_slot.altair_chart(trend, width="stretch")
-    with chart_slot:
-        chart_downloads(page, trend, f"trend-{by}-{measure}", filters)
+    marks = actions.markers(saved_actions(page), stage_labels, touch_labels)
+    chart_with_actions(page, lambda list_actions: charts.trend_chart(
+        frame, measure, keys, labels, page.lang, by == "stage", pd.Timestamp(when) if when else None, marks,
+        list_actions), marks, f"trend-{by}-{measure}", filters, container=chart_slot)
 if when:
     table = metrics.before_after(comments, responses, when, taxonomy.stage_keys())
     scope_name = lambda s: page.t("trends.all") if s == "all" else stage_labels.get(s, s)  # noqa: E731

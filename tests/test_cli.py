@@ -1,4 +1,4 @@
-"""The command line: python -m journey ingest / export / demo, as a scheduler would run it."""
+"""The command line: python -m journey ingest / funnel / action / export / demo, as a scheduler would run it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 
 from journey.cli import main
 from journey.config import DEMO_DIR
+from journey.store import connection
 from tests.conftest import FIXTURES, ROOT
 
 
@@ -83,8 +84,45 @@ def test_demo_loads_the_bundled_exports(db_path):
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(records) == len([p for p in DEMO_DIR.iterdir() if p.suffix in {".csv", ".tsv", ".xlsx"}])
-    assert all(r["rejected"] == 0 and r["loaded"] > 50 for r in records)
-    assert sum(r["loaded"] for r in records) >= 300
+    feedback = [r for r in records if "granularity" not in r]
+    assert len(feedback) == 3 and all(r["rejected"] == 0 and r["loaded"] > 50 for r in feedback)
+    assert sum(r["loaded"] for r in feedback) >= 300
+    # The rest of the improvement cycle: six months of funnel counts, two actions, two personas.
+    (counts,) = [r for r in records if "granularity" in r]
+    assert (counts["file"], counts["loaded"], counts["rejected"], counts["granularity"]) == (
+        "komorebi_funnel.csv", 6, 0, "month")
+    with connection.Database(db_path).connect() as con:
+        assert con.execute("SELECT acted_on::VARCHAR, stage, touchpoint FROM improvement_actions ORDER BY 1").fetchall() \
+            == [("2026-08-01", "purchase", None), ("2026-09-05", None, "app")]
+        assert connection.scalar(con, "SELECT count(*) FROM personas") == 2
+
+
+def test_funnel_command_imports_a_count_table(db_path, capsys):
+    assert main(["funnel", str(FIXTURES / "funnel_bad_rows.csv"), "--db", str(db_path), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert (record["loaded"], record["rejected"], record["stages"]["purchase"]) == (2, 4, "予約")
+    assert main(["funnel", str(FIXTURES / "funnel_month_cp932.csv"), "--db", str(db_path), "--map", "support=問い合わせ"]) == 0
+    out = capsys.readouterr().out
+    assert "4 month periods loaded" in out and "support: 問い合わせ" in out
+    assert main(["funnel", str(FIXTURES / "funnel_month_cp932.csv"), "--db", str(db_path), "--map", "stage9=予約"]) == 1
+    assert "'stage9' is neither period, ignore nor a stage" in capsys.readouterr().err
+
+
+def test_action_commands_record_list_and_delete(db_path, capsys):
+    assert main(["demo", "--db", str(db_path)]) == 0
+    capsys.readouterr()
+    assert main(["action", "add", "--db", str(db_path), "--date", "2026-10-10", "--what", "席を増やした",
+                 "--stage", "usage", "--touchpoint", "store_facility", "--json"]) == 0
+    added = json.loads(capsys.readouterr().out)
+    assert added["stage"] == "usage" and added["date"] == "2026-10-10"
+    assert main(["action", "add", "--db", str(db_path), "--date", "2026-10-10", "--what", "x"]) == 2
+    assert "name the stage and/or the touchpoint" in capsys.readouterr().err
+    assert main(["action", "list", "--db", str(db_path), "--json", "--lang", "en"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["date"] for r in listed] == ["2026-08-01", "2026-09-05", "2026-10-10"]
+    assert all(r["status"] == "untagged" for r in listed)  # the demo is not tagged here
+    assert main(["action", "delete", str(added["id"]), "--db", str(db_path)]) == 0
+    assert main(["action", "delete", "999", "--db", str(db_path)]) == 1
 
 
 def test_demo_if_empty_loads_once(db_path, capsys):
@@ -130,3 +168,11 @@ def test_ingest_undated_file_date_uses_the_file(db_path, tmp_path, capsys):
 def test_ingest_an_unclosed_quote_is_never_a_silent_success(db_path, capsys):
     assert main(["ingest", str(FIXTURES / "unclosed_quote.csv"), "--db", str(db_path)]) == 0
     assert "19 loaded, 0 duplicates, 0 skipped, 1 rejected of 20 rows" in capsys.readouterr().out
+
+
+def test_demo_twice_adds_no_second_funnel_actions_or_personas(db_path, capsys):
+    assert main(["demo", "--db", str(db_path)]) == 0
+    assert main(["demo", "--db", str(db_path)]) == 0
+    with connection.Database(db_path).connect() as con:
+        assert [connection.scalar(con, f"SELECT count(*) FROM {table}")
+                for table in ("funnel_imports", "improvement_actions", "personas")] == [1, 2, 2]

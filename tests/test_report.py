@@ -65,6 +65,47 @@ def test_cli_report_writes_the_pack(tagged, tmp_path, capsys):
                 "--until", "2026-10-01"]) == 2
 
 
+def test_pack_has_the_funnel_the_actions_and_what_moved(tagged):
+    with connection.Database(tagged).connect() as con:
+        pack = report.build_pack(con, date(2026, 10, 1), date(2026, 10, 31), "ja")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pack.pdf)).pages).replace(" ", "")
+    for words in ("ステージ別ファネル", "改善アクションとその効果", "前回のレポートからの有意な動き", "決済画面を刷新",
+                  "比較の基準:2026-08-31〜2026-09-30"):
+        assert words in text
+    assert "funnel" in pack.pngs and pack.pngs["funnel"].startswith(PNG)
+    assert "①" in pack.html and "②" in pack.html  # both actions, numbered as on the charts
+    assert pack.monitor["baseline"] == {"since": "2026-08-31", "until": "2026-09-30", "source": "previous"}
+    assert pack.monitor["checks"] >= 7 + 16
+
+
+def test_cli_report_records_runs_and_writes_flags_beside_the_pack(tagged, tmp_path, capsys):
+    import json
+
+    from journey.store import reports
+
+    out = tmp_path / "week1"
+    assert cli(["report", "--db", str(tagged), "--out", str(out), "--since", "2026-09-01", "--until", "2026-09-30",
+                "--flags", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    flags = json.loads((out / "flags.json").read_text(encoding="utf-8"))
+    assert printed["flags"] == len(flags["flags"]) and str(out / "flags.json") in printed["files"]
+    assert flags["baseline"]["source"] == "previous" and flags["period"] == {"since": "2026-09-01",
+                                                                           "until": "2026-09-30"}
+    assert all({"kind", "key", "before", "after", "q_value", "verdict"} <= set(f) for f in flags["flags"])
+    # The next scheduled run compares with the last report's period, not merely the one before it.
+    assert cli(["report", "--db", str(tagged), "--out", str(tmp_path / "week2"), "--since", "2026-10-15",
+                "--until", "2026-10-31", "--flags"]) == 0
+    second = json.loads((tmp_path / "week2" / "flags.json").read_text(encoding="utf-8"))
+    assert second["baseline"] == {"since": "2026-09-01", "until": "2026-09-30", "source": "report"}
+    with connection.Database(tagged).connect() as con:
+        assert reports.last_run_before(con, date(2026, 11, 1)) == (date(2026, 10, 15), date(2026, 10, 31))
+        runs = connection.scalar(con, "SELECT count(*) FROM report_runs")
+    assert cli(["report", "--db", str(tagged), "--out", str(tmp_path / "week3"), "--since", "2026-11-01",
+                "--until", "2026-11-07", "--no-record"]) == 0
+    with connection.Database(tagged).connect() as con:
+        assert connection.scalar(con, "SELECT count(*) FROM report_runs") == runs
+
+
 def test_cli_report_on_an_empty_database_is_a_clear_error(db_path, tmp_path, capsys):
     assert cli(["report", "--db", str(db_path), "--out", str(tmp_path)]) == 1
     assert "import exports first" in capsys.readouterr().err

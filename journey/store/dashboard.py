@@ -59,6 +59,10 @@ def _response_where(filters, alias: str = "r") -> tuple[str, list]:
     if filters.segment and filters.segment_values:
         clauses.append(f"{alias}.id IN (SELECT response_id FROM segments WHERE name = ? AND list_contains(?, value))")
         params.extend([filters.segment, list(filters.segment_values)])
+    # A persona: every one of its segment columns must hold one of the values listed for it.
+    for name, values in filters.persona_rules:
+        clauses.append(f"{alias}.id IN (SELECT response_id FROM segments WHERE name = ? AND list_contains(?, value))")
+        params.extend([name, list(values)])
     return " AND ".join(clauses), params
 
 
