@@ -382,7 +382,7 @@ KEPT_WORDS = {"NPS", "CSAT", "CES", "CSV", "TSV", "TXT", "XLSX", "HTML", "PDF", 
               "Parquet", "UTF", "BOM", "Vega", "Lite", "Journey", "Lens", "Shift_JIS", "JIS", "Shift", "cp932",
               "Google", "SurveyMonkey", "Typeform", "App", "Store", "Play", "Amazon", "Welch", "Holm", "python",
               "journey", "report", "out", "DIR", "duckdb", "English", "yyyy", "Qualtrics", "Alchemer",
-              "SurveyGizmo", "Excel", "Takeout", "XML", "Atom", "Business", "Profile", "Maps"}
+              "SurveyGizmo", "Excel", "Takeout", "XML", "Atom", "Business", "Profile", "Maps", "flags"}
 
 
 def visible_texts(node, out: list[str]) -> list[str]:
