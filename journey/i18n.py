@@ -201,6 +201,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "empty.body": {"ja": "アンケートやレビューのエクスポート（CSV・TSV・Excel）を「取り込み」ページから読み込んでください。",
                    "en": "Import a survey or review export (CSV, TSV, Excel) on the Import page."},
     "empty.go": {"ja": "取り込みへ", "en": "Go to Import"},
+    "failure.prefix": {"ja": "エラー", "en": "error"},
+    "failure.this_file": {"ja": "このファイル", "en": "this file"},
+    "failure.busy": {"ja": "データベース {file} を別のプログラム（Journey Lens のアプリかコマンド）が使っています。"
+                           "そちらが終わってから、もう一度お試しください。",
+                     "en": "The database {file} is in use by another program (the Journey Lens app or a command). "
+                           "Try again once it has finished."},
+    "failure.disk_full": {"ja": "ディスクの空きがないため {file} に書き込めませんでした。途中までの書き込みは残していません。"
+                                "不要なファイルを消して空きを作ってから、もう一度お試しください。",
+                          "en": "The disk is full, so {file} could not be written; nothing was half-written. "
+                                "Free some space, then try again."},
+    "failure.path.missing": {"ja": "{file} が見つかりません。場所と名前を確かめてください。",
+                             "en": "{file} was not found. Check the folder and the name."},
+    "failure.path.denied": {"ja": "{file} を使う権限がありません。自分が書き込めるフォルダーを指定するか、権限を確かめてください。",
+                            "en": "You are not allowed to use {file}. Choose a folder you can write to, or check its permissions."},
+    "failure.path.is_folder": {"ja": "{file} はフォルダーです。ファイルの名前を指定してください。",
+                               "en": "{file} is a folder. Give a file name instead."},
+    "failure.path.not_folder": {"ja": "{file} の途中にフォルダーではなくファイルがあります。場所を確かめてください。",
+                                "en": "Part of the path to {file} is a file, not a folder. Check the location."},
+    "failure.path.read_only": {"ja": "{file} は読み取り専用の場所にあります。書き込める場所を指定してください。",
+                               "en": "{file} is on a read-only disk or folder. Choose a place you can write to."},
     # Overview
     "overview.title": {"ja": "概要", "en": "Overview"},
     "overview.responses": {"ja": "回答・レビュー数", "en": "Responses"},
@@ -300,3 +320,12 @@ def t(key: str, lang: str = "ja", **values: object) -> str:
 def pick_lang(locale: str | None) -> str:
     """'ja' for Japanese browser locales, 'en' otherwise."""
     return "ja" if (locale or "").lower().startswith("ja") else "en"
+
+
+def terminal_lang(env: dict[str, str]) -> str:
+    """The command line's language: JOURNEY_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG); 'ja' for
+    Japanese locales, 'en' otherwise."""
+    for name in ("JOURNEY_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        if env.get(name):
+            return pick_lang(env[name])
+    return "en"
