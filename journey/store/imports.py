@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from journey.store.connection import insert_frame, next_id, scalar
+from journey.store.connection import insert_frame, next_id, scalar, transaction
 
 
 @dataclass
@@ -51,8 +51,7 @@ def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
     skipped with their comments, scores and segments.
     """
     report = progress or (lambda fraction, stage: None)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         import_id = next_id(con, "imports")
         responses = batch.responses.drop_duplicates("dedup_key", keep="first")
         con.register("_new_responses", responses)
@@ -96,10 +95,6 @@ def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
              batch.delimiter, json.dumps(batch.mapping, ensure_ascii=False), batch.rows, len(keep),
              duplicates, len(batch.rejected), batch.mask_pii])
         report(1.0, "commit")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return SavedImport(import_id, batch.rows, len(keep), duplicates, len(batch.rejected))
 
 
@@ -126,14 +121,9 @@ def delete_import(con: duckdb.DuckDBPyConnection, import_id: int) -> bool:
     """Delete an import and every row it brought; return False when there was no such import."""
     if scalar(con, "SELECT count(*) FROM imports WHERE id = ?", [import_id]) == 0:
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for statement in _DELETE_IMPORT:
             con.execute(statement, [import_id])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return True
 
 
