@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -28,10 +29,21 @@ _EN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
 
 
 @functools.lru_cache(maxsize=1)
-def _tokenizer():
+def _dictionary():
     from sudachipy import Dictionary
 
-    return Dictionary(dict="core").tokenizer()
+    return Dictionary(dict="core")
+
+
+_per_thread = threading.local()
+
+
+def _tokenizer():
+    """This thread's tokenizer: a Sudachi tokenizer cannot be used by two threads at once (two sessions of
+    the app drawing themes), while the dictionary behind it is loaded once and shared."""
+    if not hasattr(_per_thread, "tokenizer"):
+        _per_thread.tokenizer = _dictionary().tokenizer()
+    return _per_thread.tokenizer
 
 
 def keywords_of(text: str) -> list[str]:

@@ -36,3 +36,27 @@ def test_find_themes_groups_similar_sentences_and_quotes_the_closest():
     assert len(themes[0].quotes) == 3 and all("駐車場" in q["text"] for q in themes[0].quotes)
     assert len({q["text"] for q in themes[0].quotes}) == 3  # no quote twice
     assert themes[0].monthly == {"2026-05": 8, "2026-06": 2}
+
+
+def test_two_sessions_can_name_themes_at_the_same_time():
+    """A Sudachi tokenizer refuses a second thread ("Tokenizer is already in use"): two sessions drawing
+    the Stage page at once got that traceback."""
+    import threading
+
+    failures, text = [], "駐車場が狭くて停めにくかった。ログインの不具合が直らない。" * 20
+    barrier = threading.Barrier(4)
+
+    def session() -> None:
+        barrier.wait()
+        for _ in range(30):
+            try:
+                assert "駐車場" in keywords_of(text)
+            except Exception as err:  # noqa: BLE001  (every failure is the finding)
+                failures.append(f"{type(err).__name__}: {err}")
+
+    threads = [threading.Thread(target=session) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
