@@ -4,27 +4,42 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from journey import exporting
+from journey import exporting, failures
 from journey.config import DEMO_DIR, load_settings
 from journey.errors import JourneyError
+from journey.i18n import t, terminal_lang
 from journey.ingest import import_file
 from journey.store import connection, dashboard
 from journey.taxonomy import PRESET_KEYS
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; return the process exit status (0 ok, 1 some file failed, 2 usage)."""
+    """Run one command; return the process exit status (0 ok, 1 some file failed or the database, disk or
+    a path stopped the command, 2 usage).
+
+    A busy database, a full disk or a path that cannot be used ends in one translated line on stderr
+    (JOURNEY_LANG or the locale picks the language), never a traceback.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    return args.run(args)
+    try:
+        return args.run(args)
+    except Exception as err:
+        failure = failures.classify(err, getattr(args, "db", None) or load_settings().db_path)
+        if failure is None:
+            raise
+        lang = terminal_lang(dict(os.environ))
+        print(f"{t('failure.prefix', lang)}: {failures.user_line(failure, lang)}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,9 +104,15 @@ def _ingest(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             result = import_file(path, _db(args), overrides=args.map, mask=False if args.no_mask else None)
-        except (JourneyError, OSError) as err:
+        except Exception as err:
+            failure = failures.classify(err, _db(args))
+            if failure is None and not isinstance(err, (JourneyError, OSError)):
+                raise
             status = 1
-            message = str(err) if isinstance(err, JourneyError) else f"{path}: {err.strerror or err}"
+            if failure is not None:
+                err, message = failure, f"{path}: {failures.user_line(failure, terminal_lang(dict(os.environ)))}"
+            else:
+                message = str(err) if isinstance(err, JourneyError) else f"{path}: {err.strerror or err}"
             if args.json:
                 print(json.dumps({"file": str(path), "error": message, "error_type": type(err).__name__},
                                  ensure_ascii=False))
