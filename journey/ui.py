@@ -3,6 +3,8 @@ the URL, cached model and reads, the verbatim viewer, chart downloads."""
 
 from __future__ import annotations
 
+import logging
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from journey import auth, exporting
+from journey import auth, exporting, failures
 from journey.config import PROJECT_ROOT, Settings, load_settings
 from journey.embed import Embedder, get_embedder
 from journey.filters import Filters
@@ -22,6 +24,8 @@ from journey.i18n import LANGS, pick_lang, t
 from journey.ingest import RawTable, read_export
 from journey.store import connection, dashboard, tags
 from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,6 +43,20 @@ class Page:
     def db(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with connection.Database(self.settings.db_path).connect() as con:
             yield con
+
+
+# Markdown (and Streamlit's :color[...] and :icon: directives) in text from data — column headers, file
+# names, segment values, taxonomy labels, comments — would render as bold, links or external images;
+# every ASCII punctuation mark is backslash-escaped, and a word joiner after "http", "www" and "@" stops
+# GitHub-style autolinks, so such text shows exactly as written.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www|@)")
+
+
+def plain(text: object) -> str:
+    """`text` for st.markdown, captions, alerts and widget labels, shown literally (never as Markdown)."""
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    return _AUTOLINK.sub(lambda m: m.group(1) + "\u2060", escaped)
 
 
 def current_lang() -> str:
@@ -102,6 +120,17 @@ def route() -> None:
     """
     st.set_page_config(page_title="Journey Lens", page_icon=":material/route:", layout="wide")
     lang = current_lang()
+    try:
+        _route(lang)
+    except Exception as err:
+        failure = failures.classify(err, load_settings().db_path)
+        if failure is None:
+            raise  # a bug: Streamlit shows it as usual
+        _LOG.warning("page stopped: %s", failure, exc_info=err)  # the details stay in the server's log
+        st.error(plain(failures.user_line(failure, lang)), icon=":material/error:")
+
+
+def _route(lang: str) -> None:
     config = auth.read_config(_secrets())
     role = signed_in_role(config)
     if role is None:
@@ -144,7 +173,7 @@ def sidebar() -> None:
         # Bound to the "lang" key itself, so the choice and current_lang() can never disagree.
         st.segmented_control(t("app.language", lang), LANGS, key="lang", required=True, persist_state="session",
                              format_func=lambda code: {"ja": "日本語", "en": "English"}[code])
-        st.caption(t("app.db", lang, path=load_settings().db_path.name))
+        st.caption(t("app.db", lang, path=plain(load_settings().db_path.name)))
 
 
 @st.cache_resource(show_spinner=False)
@@ -304,9 +333,9 @@ def comment_dialog(page: Page, comment_id: int) -> None:
     if detail is None:
         st.warning(page.t("verbatims.gone"))
         return
-    st.markdown(f"**{detail['question']}**")
+    st.markdown(f"**{plain(detail['question'])}**")
     st.text(detail["text"])  # st.text: customer text is never rendered as markdown or HTML
-    st.caption(f"{detail['responded_at']} · {detail['source']} · {page.t('col.line')} {detail['line_no']}")
+    st.caption(plain(f"{detail['responded_at']} · {detail['source']} · {page.t('col.line')} {detail['line_no']}"))
     st.write({page.t("col.stage"): detail["stage"], page.t("verbatims.stages"): detail["stages"],
               page.t("col.touchpoint"): detail["touchpoint"], page.t("col.sentiment"): detail["sentiment"],
               page.t("verbatims.scores"): detail["scores"] or []})
@@ -391,7 +420,7 @@ def account_sidebar(config: auth.AuthConfig, role: str, lang: str) -> None:
         st.sidebar.caption(t("auth.open_mode", lang))
         return
     user = (st.user.get("email") or "") if config.mode == "oidc" else st.session_state["user"]
-    st.sidebar.caption(t("auth.signed_in", lang, user=user, role=t(f"role.{role}", lang)))
+    st.sidebar.caption(t("auth.signed_in", lang, user=plain(user), role=t(f"role.{role}", lang)))
     if config.mode == "oidc":
         st.sidebar.button(t("auth.sign_out", lang), on_click=st.logout, key="sign-out")
     elif st.sidebar.button(t("auth.sign_out", lang), key="sign-out"):

@@ -6,7 +6,7 @@ from journey import charts, metrics
 from journey.metrics import CELL_METRICS
 from journey.store import dashboard
 from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, page_file,
-                        seed_from_url, verbatims, write_url)
+                        plain, seed_from_url, verbatims, write_url)
 
 board = dashboard_setup("map.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -15,7 +15,7 @@ stage_keys, touch_keys = taxonomy.stage_keys(), taxonomy.touchpoint_keys()
 comments, responses = load_facts(page, filters)
 previous = filters.previous()
 prev_comments, prev_responses = load_facts(page, previous) if previous else (None, None)
-st.caption(page.t("map.period", period=filters.describe()))
+st.caption(page.t("map.period", period=plain(filters.describe())))
 if comments["stage"].isna().all():
     st.warning(page.t("map.untagged"))
     if page.role == "editor":
@@ -101,11 +101,11 @@ if picked_cell:
     stage, touch = picked_cell[0].get("stage"), picked_cell[0].get("touchpoint")
     chosen = metrics.explode_stages(comments)
     chosen = chosen[(chosen["stage_key"] == stage) & (chosen["touchpoint"] == touch)]
-    st.caption(page.t("verbatims.for", what=f"{stage_labels.get(stage, stage)} × {touch_labels.get(touch, touch)}"))
+    st.caption(page.t("verbatims.for", what=plain(f"{stage_labels.get(stage, stage)} × {touch_labels.get(touch, touch)}")))
 elif picked_stage:
     stage = picked_stage[0].get("stage")
     chosen = metrics.explode_stages(comments)
     chosen = chosen[chosen["stage_key"] == stage]
-    st.caption(page.t("verbatims.for", what=stage_labels.get(stage, stage)))
+    st.caption(page.t("verbatims.for", what=plain(stage_labels.get(stage, stage))))
 verbatims(page, chosen.drop_duplicates("comment_id"), key="map-verbatims")
 write_url(FILTER_KEYS + ["measure", "curve", "split"])

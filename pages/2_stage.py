@@ -3,13 +3,14 @@
 import streamlit as st
 
 from journey import metrics, themes
-from journey.ui import (FILTER_KEYS, comment_dialog, dashboard_setup, default_unless_set, load_facts, seed_from_url,
-                        write_url)
+from journey.ui import (FILTER_KEYS, comment_dialog, dashboard_setup, default_unless_set, load_facts, plain,
+                        seed_from_url, write_url)
 
 board = dashboard_setup("stage.title")
 page, taxonomy, filters, stage_labels = board.page, board.taxonomy, board.filters, board.stage_labels
 seed_from_url("focus", options=taxonomy.stage_keys())
-stage = st.segmented_control(page.t("col.stage"), taxonomy.stage_keys(), required=True, format_func=stage_labels.get,
+stage = st.segmented_control(page.t("col.stage"), taxonomy.stage_keys(), required=True,
+                             format_func=lambda k: plain(stage_labels.get(k, k)),
                              key="focus", **default_unless_set("focus", taxonomy.stage_keys()[0]))
 comments, _ = load_facts(page, filters)
 in_stage = metrics.explode_stages(comments)
@@ -34,7 +35,7 @@ def show_themes(found: list[themes.Theme], kind: str) -> None:
     for number, theme in enumerate(found):
         with st.container(border=True):
             arrow = "↗" if theme.trend > 2 else "↘" if theme.trend < -2 else "→"
-            st.markdown(f"**{theme.name}**")
+            st.markdown(f"**{plain(theme.name)}**")
             st.caption(page.t("stage.theme_size", units=theme.size, comments=theme.comments, arrow=arrow,
                               trend=theme.trend))
             for i, quote in enumerate(theme.quotes):

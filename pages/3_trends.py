@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from journey import charts, metrics
-from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, seed_from_url,
-                        write_url)
+from journey.ui import (FILTER_KEYS, chart_downloads, dashboard_setup, default_unless_set, load_facts, plain,
+                        seed_from_url, write_url)
 
 board = dashboard_setup("trends.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -47,7 +47,7 @@ if when:
     table = metrics.before_after(comments, responses, when, taxonomy.stage_keys())
     scope_name = lambda s: page.t("trends.all") if s == "all" else stage_labels.get(s, s)  # noqa: E731
     for row in table[table["verdict"].isin(["improved", "worsened"])].itertuples():
-        st.markdown("- " + page.t(f"trends.sentence.{row.verdict}", scope=scope_name(row.scope),
+        st.markdown("- " + page.t(f"trends.sentence.{row.verdict}", scope=plain(scope_name(row.scope)),
                                   metric=page.t(f"trends.metric.{row.metric}"), before=row.before, after=row.after,
                                   p=row.p_value))
     verdicts = {v: page.t(f"verdict.{v}") for v in ("improved", "worsened", "no_change", "too_small")}

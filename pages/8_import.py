@@ -9,7 +9,7 @@ from journey.ingest import ROLES, import_file, roles_from_table, roles_table, su
 from journey.ingest.read import DELIMITER_NAMES
 from journey.ingest.scales import SCALES
 from journey.store import imports
-from journey.ui import page_setup, read_upload
+from journey.ui import page_setup, plain, read_upload
 
 page = page_setup(editor_only=True)
 st.title(page.t("import.title"))
@@ -57,11 +57,11 @@ def run_import(upload, roles, mask: bool) -> None:
 pending = []
 for upload in uploads or []:
     key = f"{upload.name}-{upload.size}"
-    with st.expander(upload.name, expanded=True):
+    with st.expander(plain(upload.name), expanded=True):
         try:
             table = read_upload(upload.getvalue(), upload.name, max_bytes)
         except JourneyError as err:
-            st.error(page.t("import.failed", message=str(err)))
+            st.error(page.t("import.failed", message=plain(err)))
             continue
         st.caption(page.t("import.file_summary", rows=f"{table.records:,}", cols=len(table.header),
                           encoding=table.encoding or "xlsx",
@@ -81,9 +81,9 @@ if len(pending) > 1 and st.button(page.t("import.button_all", n=len(pending)), t
 
 for status, name, outcome in st.session_state.get("outcomes", []):
     if status == "error":
-        st.error(f"{page.t('import.failed', message=outcome)} {page.t('import.unchanged')}")
+        st.error(f"{page.t('import.failed', message=plain(outcome))} {page.t('import.unchanged')}")
         continue
-    st.success(page.t("import.done", file=name, loaded=outcome.loaded, duplicates=outcome.duplicates,
+    st.success(page.t("import.done", file=plain(name), loaded=outcome.loaded, duplicates=outcome.duplicates,
                       rejected=outcome.rejected, rows=outcome.rows))
     if outcome.rejected:
         with page.db() as con:
@@ -91,7 +91,7 @@ for status, name, outcome in st.session_state.get("outcomes", []):
         shown = rejected.assign(reason=[
             page.t(f"reject.{r.code}", line=r.line_no, column=r.column_name, value=r.value)
             if page.lang == "ja" else r.reason for r in rejected.itertuples()])
-        with st.expander(f"{page.t('import.rejected')} — {name}", expanded=True):
+        with st.expander(f"{page.t('import.rejected')} — {plain(name)}", expanded=True):
             st.dataframe(shown[["line_no", "reason"]].rename(
                 columns={"line_no": page.t("col.line"), "reason": page.t("col.reason")}), hide_index=True)
             st.download_button(page.t("import.download_rejected"), exporting.to_csv_bytes(rejected),
@@ -113,10 +113,10 @@ st.dataframe(history.rename(columns={
 with st.expander(page.t("import.delete")):
     labels = {f"#{r.id} {r.file_name} ({r.created_at:%Y-%m-%d %H:%M})": r for r in history.itertuples()}
     chosen = labels[st.selectbox(page.t("import.delete_pick"), list(labels), key="delete-pick")]
-    st.warning(page.t("import.delete_confirm", file=chosen.file_name, loaded=chosen.loaded))
+    st.warning(page.t("import.delete_confirm", file=plain(chosen.file_name), loaded=chosen.loaded))
     if st.button(page.t("import.delete"), key="delete-go"):
         with page.db() as con:
             imports.delete_import(con, int(chosen.id))
         st.session_state["outcomes"] = []
-        st.toast(page.t("import.deleted", file=chosen.file_name))
+        st.toast(page.t("import.deleted", file=plain(chosen.file_name)))
         st.rerun()
