@@ -74,8 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true")
     report.set_defaults(run=_report)
 
-    password = sub.add_parser("hash-password", help="print a password hash for .streamlit/secrets.toml")
-    password.add_argument("--password", help="the password (default: asked for, not echoed)")
+    password = sub.add_parser("hash-password", help="print a password hash for .streamlit/secrets.toml; the "
+                                                    "password is asked for (not echoed) or read from stdin")
+    # Refused: a password on the command line shows in the process list and the shell's history.
+    password.add_argument("--password", help=argparse.SUPPRESS)
     password.set_defaults(run=_hash_password)
 
     tag = sub.add_parser("tag", help="tag every comment with journey stage, touchpoint and sentiment")
@@ -166,11 +168,23 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _hash_password(args: argparse.Namespace) -> int:
+    """Read the password from a prompt (twice, not echoed) or, when stdin is not a terminal, its first
+    line; print the hash."""
     import getpass
 
     from journey.auth import hash_password
 
-    password = args.password or getpass.getpass("password: ")
+    if args.password is not None:
+        print("error: --password would show the password to anyone who lists this computer's processes; "
+              "type it at the prompt, or pipe it in: python -m journey hash-password < file", file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 8:
         print("error: use at least 8 characters", file=sys.stderr)
         return 2

@@ -218,3 +218,37 @@ def test_a_database_path_under_a_file_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "a-file").write_text("x")
     assert main(["export", "--out", str(tmp_path / "out.csv"), "--db", str(tmp_path / "a-file" / "j.duckdb")]) == 1
     assert "is a file, not a folder" in one_line(capsys.readouterr().err)
+
+
+# --- hash-password never takes the password on the command line ------------------------------------
+
+
+def test_hash_password_reads_the_password_from_stdin():
+    from journey import auth
+
+    done = subprocess.run([sys.executable, "-m", "journey", "hash-password"], cwd=ROOT, input="s3cret-pass\n",
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    stored = done.stdout.strip()
+    assert auth.verify_password("s3cret-pass", stored) and "s3cret-pass" not in done.stdout + done.stderr
+
+
+def test_hash_password_asks_twice_at_a_terminal(monkeypatch, capsys):
+    import getpass
+
+    from journey import auth
+
+    answers = iter(["s3cret-pass", "s3cret-pass", "s3cret-pass", "typo-pass!"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    assert main(["hash-password"]) == 0
+    assert auth.verify_password("s3cret-pass", capsys.readouterr().out.strip())
+    assert main(["hash-password"]) == 2
+    assert "differ" in capsys.readouterr().err
+
+
+def test_hash_password_refuses_a_password_on_the_command_line(capsys):
+    """`--password X` showed the password in the process list."""
+    assert main(["hash-password", "--password", "s3cret-pass"]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and "process" in out.err and "s3cret-pass" not in out.err
