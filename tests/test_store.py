@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from journey import exporting, tagging
@@ -103,8 +104,9 @@ def test_connection_gives_up_with_a_clear_error(db_path, monkeypatch):
 
 def test_sessions_in_one_process_share_the_file_without_attach_or_catalog_errors(db_path):
     """Streamlit runs each session in a thread of one process: units of work opening and closing the file
-    at once used to fail with "Unique file handle conflict ... already attached" (a third of these reads)
-    and "Table Function with name pandas_scan does not exist"."""
+    at once failed now and then with "Unique file handle conflict ... already attached" and "Table Function
+    with name pandas_scan does not exist" (how often depends on timing; the test of several sessions
+    against one server, tests/pages/test_concurrent_sessions.py, shows it every run)."""
     import threading
 
     from journey.filters import Filters
@@ -290,13 +292,19 @@ def test_a_database_from_the_single_module_store_is_up_to_date_and_intact(single
     with connection.Database(db).connect() as con:
         assert migrations.migrate(con) == []  # every migration recognised by its number
         recorded = con.execute("SELECT version, name FROM _journey_migrations ORDER BY 1").fetchall()
-        assert [list(r) for r in recorded] == facts["migrations"] == [[v, n] for v, n, _ in migrations.MIGRATIONS]
+        assert [list(r) for r in recorded] == [[v, n] for v, n, _ in migrations.MIGRATIONS]
+        assert facts["migrations"] == [list(r) for r in recorded[:len(facts["migrations"])]]  # later ones added
         assert overview.counts(con) == facts["counts"]
         assert connection.scalar(con, "SELECT count(*) FROM embeddings") == facts["embeddings"]
         assert list(tags.active_taxonomy(con)[:2]) == facts["taxonomy"]
         row = tags.comment_tags(con).set_index("comment_id").loc[facts["corrected"]]
         assert (row["stage"], row["sentiment"], row["corrected"]) == ("support", "negative", True)
-        assert exporting.to_csv_bytes(dashboard.export_comments(con)) == export.read_bytes()
+        # The export is unchanged but for customer_ref, a keyed pseudonym since migration 4 (was a bare hash).
+        old_export = pd.read_csv(export, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        new_export = pd.read_csv(io.BytesIO(exporting.to_csv_bytes(dashboard.export_comments(con))),
+                                 encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        pd.testing.assert_frame_equal(old_export.drop(columns="customer_ref"), new_export.drop(columns="customer_ref"))
+        assert (old_export["customer_ref"] == "").equals(new_export["customer_ref"] == "")
 
 
 def test_the_new_code_keeps_working_on_a_database_from_the_single_module_store(single_module_database, tmp_path,
@@ -337,5 +345,11 @@ def test_migrations_build_the_schema_the_single_module_store_built(single_module
         finally:
             con.close()
 
-    connection.open_connection(db_path).close()
+    # The migrations the single-module store had, and nothing later.
+    con = duckdb.connect(str(db_path))
+    con.execute("CREATE TABLE _journey_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+    for version, name, sql in migrations.MIGRATIONS[:3]:
+        con.execute(sql)
+    con.close()
     assert schema(db_path) == schema(single_module_database[0])
