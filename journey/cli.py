@@ -1,4 +1,4 @@
-"""Command line: python -m journey ingest|tag|export|report|demo|hash-password."""
+"""Command line: python -m journey ingest|tag|export|report|demo|purge-raw|hash-password."""
 
 from __future__ import annotations
 
@@ -79,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     # Refused: a password on the command line shows in the process list and the shell's history.
     password.add_argument("--password", help=argparse.SUPPRESS)
     password.set_defaults(run=_hash_password)
+
+    purge = sub.add_parser("purge-raw", help="keep only the masked text of imports: raw comments, customer "
+                                             "values and rejected lines leave the database file")
+    purge.add_argument("--import", dest="imports", type=int, action="append", default=[], metavar="ID",
+                       help="an import's id (see the Import page's history); repeat for several")
+    purge.add_argument("--all", action="store_true", help="every import")
+    purge.add_argument("--db", type=Path)
+    purge.add_argument("--json", action="store_true")
+    purge.set_defaults(run=_purge)
 
     tag = sub.add_parser("tag", help="tag every comment with journey stage, touchpoint and sentiment")
     tag.add_argument("--db", type=Path)
@@ -189,6 +198,34 @@ def _hash_password(args: argparse.Namespace) -> int:
         print("error: use at least 8 characters", file=sys.stderr)
         return 2
     print(hash_password(password))
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from journey.privacy import purge_raw_text
+    from journey.store import imports
+
+    if not args.imports and not args.all:
+        print("error: name the imports (--import ID, repeatable) or give --all", file=sys.stderr)
+        return 2
+    ids = args.imports
+    if args.all:
+        with connection.Database(_db(args)).connect() as con:
+            ids = imports.list_imports(con)["id"].astype(int).tolist()
+    done = purge_raw_text(_db(args), ids)
+    missing = sorted(set(ids) - {p.import_id for p in done})
+    for purged in done:
+        if args.json:
+            print(json.dumps(asdict(purged), ensure_ascii=False))
+        else:
+            print(f"import {purged.import_id} ({purged.file_name}): raw text purged from {purged.comments} comments "
+                  f"({purged.remasked} masked anew), {purged.customers} customers now pseudonyms, "
+                  f"{purged.rejected} rejected rows without their raw line")
+    if missing:
+        print(f"error: no import with id {', '.join(map(str, missing))}", file=sys.stderr)
+        return 1
     return 0
 
 

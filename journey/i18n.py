@@ -271,6 +271,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "import.delete_confirm": {"ja": "{file} とその {loaded} 件を削除します。元に戻せません。",
                               "en": "This deletes {file} and its {loaded} responses. It cannot be undone."},
     "import.deleted": {"ja": "{file} を削除しました。", "en": "Deleted {file}."},
+    "import.purge": {"ja": "元のテキストを消去（伏せ字の文だけ残す）", "en": "Purge the raw text (keep only the masked text)"},
+    "import.purge_help": {"ja": "この取り込みのコメントは伏せ字にした文だけを残し、顧客の列は仮名（ランダムな記号）に置き換え、"
+                                "除外した行の元の行を消します。データベースのファイルを書き直すので、消した文字はファイルにも残りません。"
+                                "元に戻せません。分類は続けて使え、文が変わったコメントは次の「分類する」で分類し直します。",
+                          "en": "Keeps only the masked text of this import's comments, replaces its customer column with "
+                                "pseudonyms and drops the raw lines of its rejected rows. The database file is rewritten, so "
+                                "the removed text does not linger in it. This cannot be undone. Tags stay; comments whose "
+                                "text changed are tagged again at the next Tag now."},
+    "import.purging": {"ja": "消去してデータベースを書き直しています…", "en": "Purging and rewriting the database…"},
+    "import.purged": {"ja": "{file}: {comments} 件のコメントの元の文、{customers} 人の顧客の値、{rejected} 件の除外行の元の行を消去しました。",
+                      "en": "{file}: raw text purged from {comments} comments, {customers} customers and {rejected} rejected rows."},
     "import.demo": {"ja": "デモデータを読み込む", "en": "Load the demo data"},
     "reject.field_count": {"ja": "{line} 行目: 列の数が見出しと合いません（区切り文字や引用符の崩れ）。",
                            "en": "line {line}: the number of fields does not match the header (a stray delimiter or quote)."},
@@ -297,6 +308,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.rejected": {"ja": "除外", "en": "Rejected"},
     "col.encoding": {"ja": "文字コード", "en": "Encoding"},
     "col.format": {"ja": "形式", "en": "Format"},
+    "col.purged": {"ja": "元の文を消去した日時", "en": "Raw text purged"},
     "col.line": {"ja": "行", "en": "Line"},
     "col.reason": {"ja": "理由", "en": "Reason"},
     "col.date": {"ja": "日付", "en": "Date"},

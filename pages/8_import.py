@@ -8,6 +8,7 @@ from journey.errors import JourneyError
 from journey.ingest import ROLES, import_file, roles_from_table, roles_table, suggest_mapping
 from journey.ingest.read import DELIMITER_NAMES
 from journey.ingest.scales import SCALES
+from journey.privacy import purge_raw_text
 from journey.store import imports
 from journey.ui import page_setup, plain, read_upload
 
@@ -107,7 +108,7 @@ if history.empty:
 st.dataframe(history.rename(columns={
     "file_name": page.t("col.file"), "created_at": page.t("col.when"), "rows": page.t("col.rows"),
     "loaded": page.t("col.loaded"), "duplicates": page.t("col.duplicates"), "rejected": page.t("col.rejected"),
-    "encoding": page.t("col.encoding"), "file_format": page.t("col.format")}),
+    "encoding": page.t("col.encoding"), "file_format": page.t("col.format"), "raw_purged_at": page.t("col.purged")}),
     hide_index=True, width="stretch")
 
 with st.expander(page.t("import.delete")):
@@ -120,3 +121,12 @@ with st.expander(page.t("import.delete")):
         st.session_state["outcomes"] = []
         st.toast(page.t("import.deleted", file=plain(chosen.file_name)))
         st.rerun()
+
+with st.expander(page.t("import.purge")):
+    st.caption(page.t("import.purge_help"))
+    purging = labels[st.selectbox(page.t("import.delete_pick"), list(labels), key="purge-pick")]
+    if st.button(page.t("import.purge"), key="purge-go"):
+        with st.spinner(page.t("import.purging")):
+            for purged in purge_raw_text(page.settings.db_path, [int(purging.id)]):
+                st.success(page.t("import.purged", file=plain(purged.file_name), comments=purged.comments,
+                                  customers=purged.customers, rejected=purged.rejected))

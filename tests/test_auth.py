@@ -86,7 +86,7 @@ def test_viewer_sees_dashboards_but_not_import_even_by_url(demo):
 
 EDITOR_PAGES = ["pages/8_import.py", "pages/6_review.py", "pages/7_taxonomy.py"]
 # Keys of the widgets that change data, all on editor pages.
-EDITOR_BUTTONS = {"delete-go", "tag-now", "review-save", "use-preset", "save-taxonomy"}
+EDITOR_BUTTONS = {"delete-go", "purge-go", "tag-now", "review-save", "use-preset", "save-taxonomy"}
 
 
 def editor_controls(at: AppTest) -> list[str]:

@@ -13,6 +13,8 @@ the app in another process, as before.
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -103,7 +105,7 @@ def open_connection(path: Path | str) -> duckdb.DuckDBPyConnection:
 class _Shared:
     """The process's connection to one file and how many units of work hold a cursor on it."""
 
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Condition = field(default_factory=threading.Condition)
     con: duckdb.DuckDBPyConnection | None = None
     users: int = 0
 
@@ -139,6 +141,7 @@ def _release(shared: _Shared, cursor: duckdb.DuckDBPyConnection) -> None:
             if shared.users == 0 and shared.con is not None:
                 con, shared.con = shared.con, None
                 con.close()
+            shared.lock.notify_all()
 
 
 @dataclass
@@ -164,6 +167,34 @@ class Database:
         finally:
             _release(shared, cursor)
 
+    def rewrite(self, wait_s: float = 10.0) -> None:
+        """Copy every table into a new file and put it in this file's place. DuckDB leaves the old bytes of
+        updated and deleted rows in freed blocks of the file; after this they are gone (the purge of raw
+        text relies on it). All or nothing: on any failure the file is left as it was.
+
+        Needs the file to itself: waits up to `wait_s` for this process's units of work to end (none
+        starts meanwhile) and raises DatabaseBusy when they do not, or when another process holds it.
+        """
+        path = Path(self.path)
+        shared = _shared(path)
+        with shared.lock:
+            if not shared.lock.wait_for(lambda: shared.users == 0, timeout=wait_s):
+                raise _busy(path, RuntimeError("units of work still running"))
+            fresh = path.with_name(f".{path.name}.{secrets.token_hex(4)}.rewrite")
+            con = open_connection(path)
+            try:
+                name = scalar(con, "SELECT current_database()")
+                con.execute(f"ATTACH '{_sql_string(fresh)}' AS _fresh")
+                con.execute(f'COPY FROM DATABASE "{name.replace(chr(34), chr(34) * 2)}" TO _fresh')
+                con.execute("DETACH _fresh")
+            except BaseException:
+                con.close()
+                for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+                raise
+            con.close()
+            os.replace(fresh, path)
+
     def run(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """`work(con)` in a unit of work of its own, tried again after a transient error; for reads and for
         writes that commit all at once (a failed try leaves nothing behind)."""
@@ -187,6 +218,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         except duckdb.Error:
             pass  # already rolled back by DuckDB; the original error follows
         raise
+
+
+def _sql_string(path: Path) -> str:
+    """A path inside a single-quoted SQL string (ATTACH takes no parameters); the path is the app's own."""
+    return str(path).replace("'", "''")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:

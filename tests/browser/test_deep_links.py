@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 EDITOR_PAGES = ["import", "review", "taxonomy"]
 # Keys of the editor pages' widgets; Streamlit marks a keyed widget's box with the class st-key-<key>.
-EDITOR_KEYS = ["uploads", "delete-pick", "delete-go", "tag-now", "review-mode", "review-save", "preset",
+EDITOR_KEYS = ["uploads", "delete-pick", "delete-go", "purge-pick", "purge-go", "tag-now", "review-mode", "review-save", "preset",
                "use-preset", "edit-stages", "edit-touchpoints", "save-taxonomy"]
 USERS = {"hanako": ("correct horse battery", "editor"), "taro": ("viewer password 1", "viewer")}
 WATCH = """
