@@ -16,13 +16,13 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from journey import auth, exporting, failures
+from journey import auth, exporting, failures, throttle
 from journey.config import PROJECT_ROOT, Settings, load_settings
 from journey.embed import Embedder, get_embedder
 from journey.filters import Filters
 from journey.i18n import LANGS, pick_lang, t
 from journey.ingest import RawTable, read_export
-from journey.store import connection, dashboard, tags
+from journey.store import connection, dashboard, keys, tags
 from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset
 
 _LOG = logging.getLogger(__name__)
@@ -378,7 +378,8 @@ def signed_in_role(config: auth.AuthConfig) -> str | None:
     """The role of whoever this session belongs to, or None before sign-in. Draws nothing.
 
     Open mode (neither OIDC nor password users configured) makes everyone on this computer an editor and
-    nobody elsewhere anything: server.address keeps it on 127.0.0.1, and this check backs that up.
+    nobody elsewhere anything: server.address keeps it on 127.0.0.1, and this check backs that up. A
+    password sign-in made earlier in this browser comes back from its cookie (a reload, a new tab).
     """
     if config.mode == "open":
         ip = st.context.ip_address  # None on localhost
@@ -386,15 +387,51 @@ def signed_in_role(config: auth.AuthConfig) -> str | None:
     elif config.mode == "oidc":
         role = auth.oidc_role(config, st.user.get("email")) if st.user.get("is_logged_in", False) else None
     else:
+        if not st.session_state.get("user"):
+            user = auth.token_user(_sign_in_key(), config, st.context.cookies.get(auth.COOKIE))
+            if user is not None:
+                st.session_state["user"], st.session_state["role"] = user, auth.user_role(config, user)
         role = st.session_state.get("role", "viewer") if st.session_state.get("user") else None
     if role is not None:
         st.session_state["role"] = role
     return role
 
 
+def _sign_in_key() -> bytes:
+    """The database's key for sign-in cookies, read once per process and database."""
+    path = str(load_settings().db_path)
+    if path not in _SIGN_IN_KEYS:
+        _SIGN_IN_KEYS[path] = connection.Database(Path(path)).run(lambda con: keys.secret(con, keys.SIGN_IN_KEY))
+    return _SIGN_IN_KEYS[path]
+
+
+_SIGN_IN_KEYS: dict[str, bytes] = {}
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+
+
+def _cookie_script(token: str | None) -> None:
+    """Set (or, for None, delete) the sign-in cookie in this browser: a session cookie, sent only to this
+    site (SameSite=Strict), over HTTPS only when the app is served over HTTPS. Streamlit has no API to set
+    a cookie, so a line of script does it; the token is ours (base64url), never text from input."""
+    if token is not None and not _TOKEN.fullmatch(token):
+        raise ValueError("not a sign-in token")
+    value = f"{auth.COOKIE}={token}" if token else f"{auth.COOKIE}=; Max-Age=0"
+    st.html(f"<script>document.cookie = '{value}; Path=/; SameSite=Strict' + "
+            "(location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+
+
+def _wait_text(seconds: float, lang: str) -> str:
+    return t("auth.wait_minutes", lang, n=int(seconds // 60) + 1) if seconds >= 120 else \
+        t("auth.wait_seconds", lang, n=int(seconds) + 1)
+
+
 def sign_in_screen(config: auth.AuthConfig, lang: str) -> None:
     """What is shown instead of the app before sign-in: the OIDC button, the password form (which signs
-    in and reruns), or, in open mode reached from another computer, a refusal."""
+    in and reruns), or, in open mode reached from another computer, a refusal.
+
+    Password guesses are limited per user name and per client (journey.throttle): after a few failures
+    each further try waits longer, and a try made while waiting is refused without checking the password.
+    """
     if config.mode == "open":
         st.error(t("auth.open_remote", lang))
         return
@@ -402,15 +439,27 @@ def sign_in_screen(config: auth.AuthConfig, lang: str) -> None:
     if config.mode == "oidc":
         st.button(t("auth.sign_in_oidc", lang), on_click=st.login, type="primary", key="oidc-login")
         return
+    if st.session_state.pop("clear-cookie", False):
+        _cookie_script(None)
     with st.form("sign-in"):
         user = st.text_input(t("auth.user", lang), key="signin-user")
         password = st.text_input(t("auth.password", lang), type="password", key="signin-password")
         if st.form_submit_button(t("auth.sign_in", lang), type="primary"):
+            ip = st.context.ip_address  # None on this computer
+            tries = throttle.sign_in_keys(user, ip if isinstance(ip, str) else None)
+            wait = throttle.SIGN_IN.wait_s(tries)
+            if wait > 0:
+                st.error(t("auth.too_many", lang, wait=_wait_text(wait, lang)))
+                return
             role = auth.password_role(config, user, password)
             if role is None:
-                st.error(t("auth.wrong", lang))
+                wait = throttle.SIGN_IN.failed(tries)
+                st.error(t("auth.wrong", lang) + (" " + t("auth.too_many", lang, wait=_wait_text(wait, lang))
+                                                   if wait > 0 else ""))
             else:
+                throttle.SIGN_IN.succeeded(tries)
                 st.session_state["user"], st.session_state["role"] = user, role
+                st.session_state["set-cookie"] = auth.issue_token(_sign_in_key(), config, user)
                 st.rerun()
 
 
@@ -423,9 +472,17 @@ def account_sidebar(config: auth.AuthConfig, role: str, lang: str) -> None:
     st.sidebar.caption(t("auth.signed_in", lang, user=plain(user), role=t(f"role.{role}", lang)))
     if config.mode == "oidc":
         st.sidebar.button(t("auth.sign_out", lang), on_click=st.logout, key="sign-out")
-    elif st.sidebar.button(t("auth.sign_out", lang), key="sign-out"):
-        for key in ("user", "role"):
+        return
+    if "set-cookie" in st.session_state:
+        st.session_state["token"] = st.session_state.pop("set-cookie")
+        with st.sidebar:
+            _cookie_script(st.session_state["token"])
+    if st.sidebar.button(t("auth.sign_out", lang), key="sign-out"):
+        for token in (st.context.cookies.get(auth.COOKIE), st.session_state.get("token")):
+            auth.revoke_token(token)
+        for key in ("user", "role", "token"):
             st.session_state.pop(key, None)
+        st.session_state["clear-cookie"] = True
         st.rerun()
 
 
