@@ -19,6 +19,7 @@ class Settings:
     embedder: str
     max_upload_mb: int
     mask_pii: bool
+    concurrent_pages: int = 2   # dashboard page runs computing at once in the app (the rest wait their turn)
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -35,4 +36,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         embedder=env.get("JOURNEY_EMBEDDER") or "e5",
         max_upload_mb=int(env.get("JOURNEY_MAX_UPLOAD_MB") or 200),
         mask_pii=_flag(env.get("JOURNEY_MASK_PII"), True),
+        concurrent_pages=max(1, int(env.get("JOURNEY_CONCURRENT_PAGES") or os.cpu_count() or 2)),
     )

@@ -9,6 +9,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "app.tagline": {"ja": "お客様の声をカスタマージャーニーに", "en": "Customer voices on the customer journey"},
     "app.language": {"ja": "表示言語", "en": "Language"},
     "app.db": {"ja": "データベース: {path}", "en": "Database: {path}"},
+    "app.waiting": {"ja": "ほかの方の画面を計算中です。順番が来たら表示します…", "en": "Other people's pages are being computed; yours comes next…"},
     "nav.overview": {"ja": "概要", "en": "Overview"},
     "nav.import": {"ja": "取り込み", "en": "Import"},
     "nav.review": {"ja": "確認・修正", "en": "Review"},
