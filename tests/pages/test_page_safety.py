@@ -86,3 +86,14 @@ def test_a_header_file_name_and_segment_values_from_data_render_as_text(db_path,
     at.selectbox(key="delete-pick").set_value(at.selectbox(key="delete-pick").options[0]).run()
     warning = at.warning[0].value
     assert plain(export.name) in warning and export.name not in warning
+
+
+def test_a_database_path_that_cannot_be_used_is_one_translated_line(tmp_path, monkeypatch):
+    (tmp_path / "a-file").write_text("x")
+    monkeypatch.setenv("JOURNEY_DB", str(tmp_path / "a-file" / "journey.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "ja"
+    at.run()
+    assert not at.exception, at.exception
+    [error] = [e.value for e in at.error]
+    assert "フォルダーではなくファイル" in error and str(tmp_path) not in error
