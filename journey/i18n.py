@@ -284,6 +284,7 @@ STRINGS: dict[str, dict[str, str]] = {
                                 "pseudonyms and drops the raw lines of its rejected rows. The database file is rewritten, so "
                                 "the removed text does not linger in it. This cannot be undone. Tags stay; comments whose "
                                 "text changed are tagged again at the next Tag now."},
+    "import.purge_pick": {"ja": "元のテキストを消去する取り込み", "en": "Import whose raw text to purge"},
     "import.purging": {"ja": "消去してデータベースを書き直しています…", "en": "Purging and rewriting the database…"},
     "import.purged": {"ja": "{file}: {comments} 件のコメントの元の文、{customers} 人の顧客の値、{rejected} 件の除外行の元の行を消去しました。",
                       "en": "{file}: raw text purged from {comments} comments, {customers} customers and {rejected} rejected rows."},

@@ -124,7 +124,7 @@ with st.expander(page.t("import.delete")):
 
 with st.expander(page.t("import.purge")):
     st.caption(page.t("import.purge_help"))
-    purging = labels[st.selectbox(page.t("import.delete_pick"), list(labels), key="purge-pick")]
+    purging = labels[st.selectbox(page.t("import.purge_pick"), list(labels), key="purge-pick")]
     if st.button(page.t("import.purge"), key="purge-go"):
         with st.spinner(page.t("import.purging")):
             for purged in purge_raw_text(page.settings.db_path, [int(purging.id)]):
