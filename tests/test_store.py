@@ -299,7 +299,7 @@ def test_a_database_from_the_single_module_store_is_up_to_date_and_intact(single
         assert list(tags.active_taxonomy(con)[:2]) == facts["taxonomy"]
         row = tags.comment_tags(con).set_index("comment_id").loc[facts["corrected"]]
         assert (row["stage"], row["sentiment"], row["corrected"]) == ("support", "negative", True)
-        # The export is unchanged but for customer_ref, a keyed pseudonym since migration 4 (was a bare hash).
+        # The export is unchanged but for customer_ref, a keyed pseudonym since migration 9 (was a bare hash).
         old_export = pd.read_csv(export, encoding="utf-8-sig", dtype=str, keep_default_na=False)
         new_export = pd.read_csv(io.BytesIO(exporting.to_csv_bytes(dashboard.export_comments(con))),
                                  encoding="utf-8-sig", dtype=str, keep_default_na=False)
