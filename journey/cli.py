@@ -1,17 +1,19 @@
-"""Command line: python -m journey ingest|funnel|action|tag|export|report|demo|hash-password."""
+"""Command line: python -m journey ingest|funnel|action|tag|export|report|demo|purge-raw|hash-password."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from journey import exporting
+from journey import exporting, failures
 from journey.config import DEMO_DIR, load_settings
 from journey.errors import JourneyError
+from journey.i18n import t, terminal_lang
 from journey.ingest import import_file
 from journey.store import actions as action_store
 from journey.store import connection, dashboard, reports, tags
@@ -20,13 +22,26 @@ from journey.taxonomy import PRESET_KEYS
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; return the process exit status (0 ok, 1 some file failed, 2 usage)."""
+    """Run one command; return the process exit status (0 ok, 1 some file failed or the database, disk or
+    a path stopped the command, 2 usage).
+
+    A busy database, a full disk or a path that cannot be used ends in one translated line on stderr
+    (JOURNEY_LANG or the locale picks the language), never a traceback.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    return args.run(args)
+    try:
+        return args.run(args)
+    except Exception as err:
+        failure = failures.classify(err, getattr(args, "db", None) or load_settings().db_path)
+        if failure is None:
+            raise
+        lang = terminal_lang(dict(os.environ))
+        print(f"{t('failure.prefix', lang)}: {failures.user_line(failure, lang)}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,9 +119,20 @@ def _parser() -> argparse.ArgumentParser:
                         help="do not record this run (the next report then compares with the one before)")
     report.set_defaults(run=_report)
 
-    password = sub.add_parser("hash-password", help="print a password hash for .streamlit/secrets.toml")
-    password.add_argument("--password", help="the password (default: asked for, not echoed)")
+    password = sub.add_parser("hash-password", help="print a password hash for .streamlit/secrets.toml; the "
+                                                    "password is asked for (not echoed) or read from stdin")
+    # Refused: a password on the command line shows in the process list and the shell's history.
+    password.add_argument("--password", help=argparse.SUPPRESS)
     password.set_defaults(run=_hash_password)
+
+    purge = sub.add_parser("purge-raw", help="keep only the masked text of imports: raw comments, customer "
+                                             "values and rejected lines leave the database file")
+    purge.add_argument("--import", dest="imports", type=int, action="append", default=[], metavar="ID",
+                       help="an import's id (see the Import page's history); repeat for several")
+    purge.add_argument("--all", action="store_true", help="every import")
+    purge.add_argument("--db", type=Path)
+    purge.add_argument("--json", action="store_true")
+    purge.set_defaults(run=_purge)
 
     tag = sub.add_parser("tag", help="tag every comment with journey stage, touchpoint and sentiment")
     tag.add_argument("--db", type=Path)
@@ -136,9 +162,15 @@ def _ingest(args: argparse.Namespace) -> int:
             result = import_file(path, _db(args), overrides=args.map, mask=False if args.no_mask else None,
                                  include_partial=not getattr(args, "skip_partial", False),
                                  undated=getattr(args, "undated", "import"))
-        except (JourneyError, OSError) as err:
+        except Exception as err:
+            failure = failures.classify(err, _db(args))
+            if failure is None and not isinstance(err, (JourneyError, OSError)):
+                raise
             status = 1
-            message = str(err) if isinstance(err, JourneyError) else f"{path}: {err.strerror or err}"
+            if failure is not None:
+                err, message = failure, f"{path}: {failures.user_line(failure, terminal_lang(dict(os.environ)))}"
+            else:
+                message = str(err) if isinstance(err, JourneyError) else f"{path}: {err.strerror or err}"
             if args.json:
                 print(json.dumps({"file": str(path), "error": message, "error_type": type(err).__name__},
                                  ensure_ascii=False))
@@ -303,15 +335,55 @@ def _action_delete(args: argparse.Namespace) -> int:
 
 
 def _hash_password(args: argparse.Namespace) -> int:
+    """Read the password from a prompt (twice, not echoed) or, when stdin is not a terminal, its first
+    line; print the hash."""
     import getpass
 
     from journey.auth import hash_password
 
-    password = args.password or getpass.getpass("password: ")
+    if args.password is not None:
+        print("error: --password would show the password to anyone who lists this computer's processes; "
+              "type it at the prompt, or pipe it in: python -m journey hash-password < file", file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the two passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 8:
         print("error: use at least 8 characters", file=sys.stderr)
         return 2
     print(hash_password(password))
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from journey.privacy import purge_raw_text
+    from journey.store import imports
+
+    if not args.imports and not args.all:
+        print("error: name the imports (--import ID, repeatable) or give --all", file=sys.stderr)
+        return 2
+    ids = args.imports
+    if args.all:
+        with connection.Database(_db(args)).connect() as con:
+            ids = imports.list_imports(con)["id"].astype(int).tolist()
+    done = purge_raw_text(_db(args), ids)
+    missing = sorted(set(ids) - {p.import_id for p in done})
+    for purged in done:
+        if args.json:
+            print(json.dumps(asdict(purged), ensure_ascii=False))
+        else:
+            print(f"import {purged.import_id} ({purged.file_name}): raw text purged from {purged.comments} comments "
+                  f"({purged.remasked} masked anew), {purged.customers} customers now pseudonyms, "
+                  f"{purged.rejected} rejected rows without their raw line")
+    if missing:
+        print(f"error: no import with id {', '.join(map(str, missing))}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -58,6 +58,19 @@ class BadAction(JourneyError):
 
 class BadPersona(JourneyError):
     """A persona has no name or no segment filter, or names a segment column or value that does not exist."""
+class DiskFull(JourneyError):
+    """The disk holding the database or an output file has no space left; nothing was half-written."""
+
+
+class PathProblem(JourneyError):
+    """A file or folder cannot be used: missing, not allowed, a folder where a file belongs, read-only.
+
+    `problem` is one of missing, denied, is_folder, not_folder, read_only.
+    """
+
+    def __init__(self, message: str, *, problem: str, **where: object):
+        super().__init__(message, **where)
+        self.problem = problem
 
 
 class DatabaseBusy(JourneyError):

@@ -9,6 +9,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "app.tagline": {"ja": "お客様の声をカスタマージャーニーに", "en": "Customer voices on the customer journey"},
     "app.language": {"ja": "表示言語", "en": "Language"},
     "app.db": {"ja": "データベース: {path}", "en": "Database: {path}"},
+    "app.waiting": {"ja": "ほかの方の画面を計算中です。順番が来たら表示します…", "en": "Other people's pages are being computed; yours comes next…"},
     "nav.overview": {"ja": "概要", "en": "Overview"},
     "nav.import": {"ja": "取り込み", "en": "Import"},
     "nav.review": {"ja": "確認・修正", "en": "Review"},
@@ -406,6 +407,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "auth.user": {"ja": "ユーザー名", "en": "User name"},
     "auth.password": {"ja": "パスワード", "en": "Password"},
     "auth.wrong": {"ja": "ユーザー名かパスワードが違います。", "en": "Wrong user name or password."},
+    "auth.too_many": {"ja": "サインインの失敗が続いたため、このユーザー名とこの端末からのサインインを一時的に止めています。{wait}後にもう一度お試しください。",
+                      "en": "Too many failed sign-ins for this user name or from this computer: sign-in is paused. Try again in {wait}."},
+    "auth.wait_seconds": {"ja": "{n} 秒", "en": "{n} seconds"},
+    "auth.wait_minutes": {"ja": "{n} 分", "en": "{n} minutes"},
     "auth.signed_in": {"ja": "{user}（{role}）でサインイン中", "en": "Signed in as {user} ({role})"},
     "auth.editors_only": {"ja": "このページは編集者だけが使えます。", "en": "Only editors can use this page."},
     "role.viewer": {"ja": "閲覧者", "en": "viewer"},
@@ -414,6 +419,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "empty.body": {"ja": "アンケートやレビューのエクスポート（CSV・TSV・Excel）を「取り込み」ページから読み込んでください。",
                    "en": "Import a survey or review export (CSV, TSV, Excel) on the Import page."},
     "empty.go": {"ja": "取り込みへ", "en": "Go to Import"},
+    "failure.prefix": {"ja": "エラー", "en": "error"},
+    "failure.this_file": {"ja": "このファイル", "en": "this file"},
+    "failure.busy": {"ja": "データベース {file} を別のプログラム（Journey Lens のアプリかコマンド）が使っています。"
+                           "そちらが終わってから、もう一度お試しください。",
+                     "en": "The database {file} is in use by another program (the Journey Lens app or a command). "
+                           "Try again once it has finished."},
+    "failure.disk_full": {"ja": "ディスクの空きがないため {file} に書き込めませんでした。途中までの書き込みは残していません。"
+                                "不要なファイルを消して空きを作ってから、もう一度お試しください。",
+                          "en": "The disk is full, so {file} could not be written; nothing was half-written. "
+                                "Free some space, then try again."},
+    "failure.path.missing": {"ja": "{file} が見つかりません。場所と名前を確かめてください。",
+                             "en": "{file} was not found. Check the folder and the name."},
+    "failure.path.denied": {"ja": "{file} を使う権限がありません。自分が書き込めるフォルダーを指定するか、権限を確かめてください。",
+                            "en": "You are not allowed to use {file}. Choose a folder you can write to, or check its permissions."},
+    "failure.path.is_folder": {"ja": "{file} はフォルダーです。ファイルの名前を指定してください。",
+                               "en": "{file} is a folder. Give a file name instead."},
+    "failure.path.not_folder": {"ja": "{file} の途中にフォルダーではなくファイルがあります。場所を確かめてください。",
+                                "en": "Part of the path to {file} is a file, not a folder. Check the location."},
+    "failure.path.read_only": {"ja": "{file} は読み取り専用の場所にあります。書き込める場所を指定してください。",
+                               "en": "{file} is on a read-only disk or folder. Choose a place you can write to."},
     # Overview
     "overview.title": {"ja": "概要", "en": "Overview"},
     "overview.responses": {"ja": "回答・レビュー数", "en": "Responses"},
@@ -525,6 +550,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "import.delete_confirm": {"ja": "{file} とその {loaded} 件を削除します。元に戻せません。",
                               "en": "This deletes {file} and its {loaded} responses. It cannot be undone."},
     "import.deleted": {"ja": "{file} を削除しました。", "en": "Deleted {file}."},
+    "import.purge": {"ja": "元のテキストを消去（伏せ字の文だけ残す）", "en": "Purge the raw text (keep only the masked text)"},
+    "import.purge_help": {"ja": "この取り込みのコメントは伏せ字にした文だけを残し、顧客の列は仮名（ランダムな記号）に置き換え、"
+                                "除外した行の元の行を消します。データベースのファイルを書き直すので、消した文字はファイルにも残りません。"
+                                "元に戻せません。分類は続けて使え、文が変わったコメントは次の「分類する」で分類し直します。",
+                          "en": "Keeps only the masked text of this import's comments, replaces its customer column with "
+                                "pseudonyms and drops the raw lines of its rejected rows. The database file is rewritten, so "
+                                "the removed text does not linger in it. This cannot be undone. Tags stay; comments whose "
+                                "text changed are tagged again at the next Tag now."},
+    "import.purge_pick": {"ja": "元のテキストを消去する取り込み", "en": "Import whose raw text to purge"},
+    "import.purging": {"ja": "消去してデータベースを書き直しています…", "en": "Purging and rewriting the database…"},
+    "import.purged": {"ja": "{file}: {comments} 件のコメントの元の文、{customers} 人の顧客の値、{rejected} 件の除外行の元の行を消去しました。",
+                      "en": "{file}: raw text purged from {comments} comments, {customers} customers and {rejected} rejected rows."},
     "import.demo": {"ja": "デモデータを読み込む", "en": "Load the demo data"},
     "reject.field_count": {"ja": "{line} 行目: 列の数が見出しと合いません（区切り文字や引用符の崩れ）。",
                            "en": "line {line}: the number of fields does not match the header (a stray delimiter or quote)."},
@@ -620,6 +657,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.rejected": {"ja": "除外", "en": "Rejected"},
     "col.encoding": {"ja": "文字コード", "en": "Encoding"},
     "col.format": {"ja": "形式", "en": "Format"},
+    "col.purged": {"ja": "元の文を消去した日時", "en": "Raw text purged"},
     "col.line": {"ja": "行", "en": "Line"},
     "col.reason": {"ja": "理由", "en": "Reason"},
     "col.date": {"ja": "日付", "en": "Date"},
@@ -647,3 +685,12 @@ def t(key: str, lang: str = "ja", **values: object) -> str:
 def pick_lang(locale: str | None) -> str:
     """'ja' for Japanese browser locales, 'en' otherwise."""
     return "ja" if (locale or "").lower().startswith("ja") else "en"
+
+
+def terminal_lang(env: dict[str, str]) -> str:
+    """The command line's language: JOURNEY_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG); 'ja' for
+    Japanese locales, 'en' otherwise."""
+    for name in ("JOURNEY_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        if env.get(name):
+            return pick_lang(env[name])
+    return "en"

@@ -38,17 +38,14 @@ class Pack:
     monitor: dict = field(default_factory=dict)   # journey.monitoring.summary: what moved since the baseline
 
     def write(self, folder: Path) -> list[Path]:
-        """Write report.html, report.pdf and charts/*.png under `folder`; return the paths."""
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "charts").mkdir(exist_ok=True)
-        paths = [folder / "weekly-review.html", folder / "weekly-review.pdf"]
-        paths[0].write_text(self.html, encoding="utf-8")
-        paths[1].write_bytes(self.pdf)
-        for name, png in self.pngs.items():
-            path = folder / "charts" / f"{name}.png"
-            path.write_bytes(png)
-            paths.append(path)
-        return paths
+        """Write weekly-review.html, weekly-review.pdf and charts/*.png under `folder`; return the paths.
+
+        All or nothing: each file goes to a temporary file first and replaces its name only once every
+        file is written, so a full disk never leaves an empty or half-written report behind.
+        """
+        contents = {folder / "weekly-review.html": self.html.encode("utf-8"), folder / "weekly-review.pdf": self.pdf}
+        contents.update({folder / "charts" / f"{name}.png": png for name, png in self.pngs.items()})
+        return exporting.write_files(contents)
 
 
 @dataclass

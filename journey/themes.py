@@ -7,6 +7,7 @@ import functools
 import html
 import math
 import re
+import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -56,10 +57,21 @@ def is_non_answer(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _tokenizer():
+def _dictionary():
     from sudachipy import Dictionary
 
-    return Dictionary(dict="core").tokenizer()
+    return Dictionary(dict="core")
+
+
+_per_thread = threading.local()
+
+
+def _tokenizer():
+    """This thread's tokenizer: a Sudachi tokenizer cannot be used by two threads at once (two sessions of
+    the app drawing themes), while the dictionary behind it is loaded once and shared."""
+    if not hasattr(_per_thread, "tokenizer"):
+        _per_thread.tokenizer = _dictionary().tokenizer()
+    return _per_thread.tokenizer
 
 
 def keywords_of(text: str) -> list[str]:

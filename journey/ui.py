@@ -3,7 +3,11 @@ the URL, cached model and reads, the verbatim viewer, chart downloads."""
 
 from __future__ import annotations
 
+import importlib
+import logging
 import re
+import threading
+import types
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -13,19 +17,22 @@ from typing import Iterator
 
 import altair as alt
 import duckdb
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from journey import actions, auth, exporting, personas
+from journey import actions, auth, exporting, failures, personas, throttle
 from journey.config import PROJECT_ROOT, Settings, load_settings
 from journey.embed import Embedder, get_embedder
 from journey.filters import Filters, Window, clamp_day, clamp_range
 from journey.i18n import LANGS, pick_lang, t
 from journey.ingest import RawTable, read_export
-from journey.store import connection, dashboard, tags
 from journey.store import actions as action_store
+from journey.store import connection, dashboard, keys, tags
 from journey.store import personas as persona_store
 from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,6 +50,20 @@ class Page:
     def db(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with connection.Database(self.settings.db_path).connect() as con:
             yield con
+
+
+# Markdown (and Streamlit's :color[...] and :icon: directives) in text from data — column headers, file
+# names, segment values, taxonomy labels, comments — would render as bold, links or external images;
+# every ASCII punctuation mark is backslash-escaped, and a word joiner after "http", "www" and "@" stops
+# GitHub-style autolinks, so such text shows exactly as written.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www|@)")
+
+
+def plain(text: object) -> str:
+    """`text` for st.markdown, captions, alerts and widget labels, shown literally (never as Markdown)."""
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    return _AUTOLINK.sub(lambda m: m.group(1) + "\u2060", escaped)
 
 
 def current_lang() -> str:
@@ -109,6 +130,17 @@ def route() -> None:
     """
     st.set_page_config(page_title="Journey Lens", page_icon=":material/route:", layout="wide")
     lang = current_lang()
+    try:
+        _route(lang)
+    except Exception as err:
+        failure = failures.classify(err, load_settings().db_path)
+        if failure is None:
+            raise  # a bug: Streamlit shows it as usual
+        _LOG.warning("page stopped: %s", failure, exc_info=err)  # the details stay in the server's log
+        st.error(plain(failures.user_line(failure, lang)), icon=":material/error:")
+
+
+def _route(lang: str) -> None:
     config = auth.read_config(_secrets())
     role = signed_in_role(config)
     if role is None:
@@ -120,9 +152,75 @@ def route() -> None:
     sidebar()
     token = _routed_role.set(role)
     try:
-        navigation.run()
+        with _dashboard_turn(navigation.url_path, lang):
+            navigation.run()
     finally:
         _routed_role.reset(token)
+        _drop_page_data()
+
+
+# A page's module outlives its run: the module's globals and the functions defined in the page (lambdas
+# for widgets) refer to each other, so it waits, with every frame the page made, for Python's cycle
+# collector, whose full passes are rare; with many sessions these piled up (10 sessions on Trends at 100k
+# comments: 1.0 GB, 0.6 GB without). Streamlit makes that module inside StreamlitPage.run(); the stand-in
+# for its `types` below notes which module this thread's page runs in, and after the run the frames and
+# arrays in it are dropped (functions, constants and the page context stay: a download button's lambda
+# may still use them).
+_page_module: ContextVar[types.ModuleType | None] = ContextVar("journey_page_module", default=None)
+
+
+class _NotingModuleTypes:
+    """`types` as streamlit.navigation.page sees it: ModuleType also notes the module made for a page."""
+
+    def __getattr__(self, name: str):
+        return getattr(types, name)
+
+    @staticmethod
+    def ModuleType(name: str, doc: str | None = None) -> types.ModuleType:  # noqa: N802 (types' own name)
+        module = types.ModuleType(name, doc)
+        _page_module.set(module)
+        return module
+
+
+# (st.navigation, a function, hides the package of the same name from `import streamlit.navigation.page`.)
+_streamlit_page = importlib.import_module("streamlit.navigation.page")
+if getattr(_streamlit_page, "types", None) is types:
+    _streamlit_page.types = _NotingModuleTypes()
+
+
+def _drop_page_data() -> None:
+    """Drop the data frames and arrays the page that just ran left in its module."""
+    module = _page_module.get()
+    _page_module.set(None)
+    if module is None:
+        return
+    heavy = (pd.DataFrame, pd.Series, np.ndarray)
+    for name, value in list(vars(module).items()):
+        if isinstance(value, heavy) or (isinstance(value, tuple) and any(isinstance(v, heavy) for v in value)):
+            del vars(module)[name]
+
+
+# A dashboard works on frames of every comment in the period; twenty sessions computing them at once
+# held 3.7 GB at 100k comments. Only this many dashboard runs compute at a time, the others wait their
+# turn: the work is CPU-bound and mostly holds the GIL, so on 2 cores waiting costs them next to nothing,
+# and the first in line is drawn sooner. (The editor pages' long actions, tagging and importing, keep
+# their own pace.)
+_DASHBOARD_TURNS = threading.BoundedSemaphore(load_settings().concurrent_pages)
+
+
+@contextmanager
+def _dashboard_turn(url_path: str, lang: str) -> Iterator[None]:
+    """Hold one of the dashboard turns while a dashboard page runs (a waiting note when all are taken)."""
+    if any(p.url_path == url_path and p.editor_only for p in PAGES):
+        yield
+        return
+    if not _DASHBOARD_TURNS.acquire(blocking=False):
+        with st.spinner(t("app.waiting", lang)):
+            _DASHBOARD_TURNS.acquire()
+    try:
+        yield
+    finally:
+        _DASHBOARD_TURNS.release()
 
 
 def page_setup(editor_only: bool = False) -> Page:
@@ -151,7 +249,7 @@ def sidebar() -> None:
         # Bound to the "lang" key itself, so the choice and current_lang() can never disagree.
         st.segmented_control(t("app.language", lang), LANGS, key="lang", required=True, persist_state="session",
                              format_func=lambda code: {"ja": "日本語", "en": "English"}[code])
-        st.caption(t("app.db", lang, path=load_settings().db_path.name))
+        st.caption(t("app.db", lang, path=plain(load_settings().db_path.name)))
 
 
 @st.cache_resource(show_spinner=False)
@@ -207,15 +305,6 @@ def active_taxonomy(page: Page) -> Taxonomy:
     with page.db() as con:
         active = tags.active_taxonomy(con)
     return Taxonomy.from_json(active[2]) if active else load_preset("default")
-
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=])")
-
-
-def escape_markdown(text: str) -> str:
-    """`text` as literal characters inside Markdown: user text (action titles, persona names, values quoted
-    in messages) inside st.error/st.success bodies and captions that mix our words with the data's."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def describe_filters(page: Page, filters: Filters) -> str:
@@ -520,7 +609,8 @@ def signed_in_role(config: auth.AuthConfig) -> str | None:
     """The role of whoever this session belongs to, or None before sign-in. Draws nothing.
 
     Open mode (neither OIDC nor password users configured) makes everyone on this computer an editor and
-    nobody elsewhere anything: server.address keeps it on 127.0.0.1, and this check backs that up.
+    nobody elsewhere anything: server.address keeps it on 127.0.0.1, and this check backs that up. A
+    password sign-in made earlier in this browser comes back from its cookie (a reload, a new tab).
     """
     if config.mode == "open":
         ip = st.context.ip_address  # None on localhost
@@ -528,15 +618,51 @@ def signed_in_role(config: auth.AuthConfig) -> str | None:
     elif config.mode == "oidc":
         role = auth.oidc_role(config, st.user.get("email")) if st.user.get("is_logged_in", False) else None
     else:
+        if not st.session_state.get("user"):
+            user = auth.token_user(_sign_in_key(), config, st.context.cookies.get(auth.COOKIE))
+            if user is not None:
+                st.session_state["user"], st.session_state["role"] = user, auth.user_role(config, user)
         role = st.session_state.get("role", "viewer") if st.session_state.get("user") else None
     if role is not None:
         st.session_state["role"] = role
     return role
 
 
+def _sign_in_key() -> bytes:
+    """The database's key for sign-in cookies, read once per process and database."""
+    path = str(load_settings().db_path)
+    if path not in _SIGN_IN_KEYS:
+        _SIGN_IN_KEYS[path] = connection.Database(Path(path)).run(lambda con: keys.secret(con, keys.SIGN_IN_KEY))
+    return _SIGN_IN_KEYS[path]
+
+
+_SIGN_IN_KEYS: dict[str, bytes] = {}
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+
+
+def _cookie_script(token: str | None) -> None:
+    """Set (or, for None, delete) the sign-in cookie in this browser: a session cookie, sent only to this
+    site (SameSite=Strict), over HTTPS only when the app is served over HTTPS. Streamlit has no API to set
+    a cookie, so a line of script does it; the token is ours (base64url), never text from input."""
+    if token is not None and not _TOKEN.fullmatch(token):
+        raise ValueError("not a sign-in token")
+    value = f"{auth.COOKIE}={token}" if token else f"{auth.COOKIE}=; Max-Age=0"
+    st.html(f"<script>document.cookie = '{value}; Path=/; SameSite=Strict' + "
+            "(location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+
+
+def _wait_text(seconds: float, lang: str) -> str:
+    return t("auth.wait_minutes", lang, n=int(seconds // 60) + 1) if seconds >= 120 else \
+        t("auth.wait_seconds", lang, n=int(seconds) + 1)
+
+
 def sign_in_screen(config: auth.AuthConfig, lang: str) -> None:
     """What is shown instead of the app before sign-in: the OIDC button, the password form (which signs
-    in and reruns), or, in open mode reached from another computer, a refusal."""
+    in and reruns), or, in open mode reached from another computer, a refusal.
+
+    Password guesses are limited per user name and per client (journey.throttle): after a few failures
+    each further try waits longer, and a try made while waiting is refused without checking the password.
+    """
     if config.mode == "open":
         st.error(t("auth.open_remote", lang))
         return
@@ -544,15 +670,27 @@ def sign_in_screen(config: auth.AuthConfig, lang: str) -> None:
     if config.mode == "oidc":
         st.button(t("auth.sign_in_oidc", lang), on_click=st.login, type="primary", key="oidc-login")
         return
+    if st.session_state.pop("clear-cookie", False):
+        _cookie_script(None)
     with st.form("sign-in"):
         user = st.text_input(t("auth.user", lang), key="signin-user")
         password = st.text_input(t("auth.password", lang), type="password", key="signin-password")
         if st.form_submit_button(t("auth.sign_in", lang), type="primary"):
+            ip = st.context.ip_address  # None on this computer
+            tries = throttle.sign_in_keys(user, ip if isinstance(ip, str) else None)
+            wait = throttle.SIGN_IN.wait_s(tries)
+            if wait > 0:
+                st.error(t("auth.too_many", lang, wait=_wait_text(wait, lang)))
+                return
             role = auth.password_role(config, user, password)
             if role is None:
-                st.error(t("auth.wrong", lang))
+                wait = throttle.SIGN_IN.failed(tries)
+                st.error(t("auth.wrong", lang) + (" " + t("auth.too_many", lang, wait=_wait_text(wait, lang))
+                                                   if wait > 0 else ""))
             else:
+                throttle.SIGN_IN.succeeded(tries)
                 st.session_state["user"], st.session_state["role"] = user, role
+                st.session_state["set-cookie"] = auth.issue_token(_sign_in_key(), config, user)
                 st.rerun()
 
 
@@ -562,12 +700,20 @@ def account_sidebar(config: auth.AuthConfig, role: str, lang: str) -> None:
         st.sidebar.caption(t("auth.open_mode", lang))
         return
     user = (st.user.get("email") or "") if config.mode == "oidc" else st.session_state["user"]
-    st.sidebar.caption(t("auth.signed_in", lang, user=user, role=t(f"role.{role}", lang)))
+    st.sidebar.caption(t("auth.signed_in", lang, user=plain(user), role=t(f"role.{role}", lang)))
     if config.mode == "oidc":
         st.sidebar.button(t("auth.sign_out", lang), on_click=st.logout, key="sign-out")
-    elif st.sidebar.button(t("auth.sign_out", lang), key="sign-out"):
-        for key in ("user", "role"):
+        return
+    if "set-cookie" in st.session_state:
+        st.session_state["token"] = st.session_state.pop("set-cookie")
+        with st.sidebar:
+            _cookie_script(st.session_state["token"])
+    if st.sidebar.button(t("auth.sign_out", lang), key="sign-out"):
+        for token in (st.context.cookies.get(auth.COOKIE), st.session_state.get("token")):
+            auth.revoke_token(token)
+        for key in ("user", "role", "token"):
             st.session_state.pop(key, None)
+        st.session_state["clear-cookie"] = True
         st.rerun()
 
 

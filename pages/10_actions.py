@@ -10,7 +10,7 @@ from journey import actions, charts
 from journey.errors import JourneyError
 from journey.store import actions as action_store
 from journey.store import funnel as funnel_store
-from journey.ui import (FILTER_KEYS, chart_with_actions, dashboard_setup, escape_markdown, load_facts,
+from journey.ui import (FILTER_KEYS, chart_with_actions, dashboard_setup, plain, load_facts,
                         saved_actions, write_url)
 
 board = dashboard_setup("actions.title")
@@ -37,7 +37,7 @@ if page.role == "editor":
                 try:
                     action = actions.check_action(when, what, stage, touchpoint, taxonomy, owner, note)
                 except JourneyError as err:
-                    st.error(escape_markdown(page.t("actions.failed", message=str(err))))
+                    st.error(plain(page.t("actions.failed", message=str(err))))
                 else:
                     with page.db() as con:
                         action_store.add_action(con, action.acted_on, action.title, action.stage,
@@ -65,7 +65,7 @@ for action in reversed(recorded):
     with st.container(border=True):
         head, badge = st.columns([5, 1])
         head.subheader(f"{actions.circled(action.number)} {action.acted_on:%Y-%m-%d} · "
-                       f"{escape_markdown(actions.scope_label(action, stage_labels, touch_labels))}")
+                       f"{plain(actions.scope_label(action, stage_labels, touch_labels))}")
         status = effect.status
         label = page.t(f"actions.status.{status}") if status in ("too_early", "untagged") else page.t(f"verdict.{status}")
         badge.badge(label, color=colour.get(status, "gray"))

@@ -9,7 +9,7 @@ from journey.errors import JourneyError
 from journey.store import dashboard
 from journey.store import personas as persona_store
 from journey.ui import (FILTER_KEYS, chart_downloads, chart_with_actions, dashboard_setup, default_unless_set,
-                        escape_markdown, load_facts, saved_actions, saved_personas, seed_from_url, write_url)
+                        plain, load_facts, saved_actions, saved_personas, seed_from_url, write_url)
 
 board = dashboard_setup("personas.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -77,7 +77,7 @@ description = st.text_area(page.t("personas.description"), value=current.descrip
                            key=f"persona-description-{suffix}", height=68)
 columns = st.multiselect(page.t("personas.columns"), list(segments), default=[c for c in rules if c in segments],
                          key=f"persona-columns-{suffix}")
-chosen = {column: st.multiselect(page.t("personas.values", column=escape_markdown(column)), segments[column],
+chosen = {column: st.multiselect(page.t("personas.values", column=plain(column)), segments[column],
                                  default=[v for v in rules.get(column, []) if v in segments[column]],
                                  key=f"persona-values-{suffix}-{column}")
           for column in columns}
@@ -86,7 +86,7 @@ if save.button(page.t("personas.save"), type="primary", key="persona-save"):
     try:
         persona = personas.check_persona(name, description, chosen, segments, current.id if current else None)
     except JourneyError as err:
-        st.error(escape_markdown(page.t("personas.failed", message=str(err))))
+        st.error(plain(page.t("personas.failed", message=str(err))))
     else:
         with page.db() as con:
             persona_store.save_persona(con, persona.name, persona.description, persona.rules_dict(), persona.id)

@@ -7,7 +7,7 @@ from journey.metrics import CELL_METRICS
 from journey.store import dashboard
 from journey.store import funnel as funnel_store
 from journey.ui import (FILTER_KEYS, chart_downloads, chart_with_actions, csat_by_question, dashboard_setup,
-                        default_unless_set, describe_filters, escape_markdown, estimate_note, load_facts, page_file,
+                        default_unless_set, describe_filters, plain, estimate_note, load_facts, page_file,
                         saved_actions, seed_from_url, show_url_notes, verbatims, write_url)
 
 board = dashboard_setup("map.title")
@@ -17,7 +17,7 @@ stage_keys, touch_keys = taxonomy.stage_keys(), taxonomy.touchpoint_keys()
 comments, responses = load_facts(page, filters)
 previous = filters.previous()
 prev_comments, prev_responses = load_facts(page, previous) if previous else (None, None)
-st.caption(page.t("map.period", period=escape_markdown(describe_filters(page, filters))))
+st.caption(page.t("map.period", period=plain(describe_filters(page, filters))))
 if comments["stage"].isna().all():
     st.warning(page.t("map.untagged"))
     if page.role == "editor":
@@ -109,11 +109,11 @@ if picked_cell:
     stage, touch = picked_cell[0].get("stage"), picked_cell[0].get("touchpoint")
     chosen = metrics.explode_stages(comments)
     chosen = chosen[(chosen["stage_key"] == stage) & (chosen["touchpoint"] == touch)]
-    st.caption(page.t("verbatims.for", what=f"{stage_labels.get(stage, stage)} × {touch_labels.get(touch, touch)}"))
+    st.caption(page.t("verbatims.for", what=plain(f"{stage_labels.get(stage, stage)} × {touch_labels.get(touch, touch)}")))
 elif picked_stage:
     stage = picked_stage[0].get("stage")
     chosen = metrics.explode_stages(comments)
     chosen = chosen[chosen["stage_key"] == stage]
-    st.caption(page.t("verbatims.for", what=stage_labels.get(stage, stage)))
+    st.caption(page.t("verbatims.for", what=plain(stage_labels.get(stage, stage))))
 verbatims(page, chosen.drop_duplicates("comment_id"), key="map-verbatims")
 write_url(FILTER_KEYS + ["measure", "curve", "split"])

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from journey import metrics, themes
-from journey.ui import (FILTER_KEYS, comment_dialog, dashboard_setup, default_unless_set, escape_markdown, load_facts,
+from journey.ui import (FILTER_KEYS, comment_dialog, dashboard_setup, default_unless_set, plain, load_facts,
                         seed_from_url, show_url_notes, write_url)
 
 board = dashboard_setup("stage.title")
@@ -36,7 +36,7 @@ def show_themes(found: list[themes.Theme], kind: str) -> None:
     for number, theme in enumerate(found):
         with st.container(border=True):
             arrow = "↗" if theme.trend > 2 else "↘" if theme.trend < -2 else "→"
-            st.markdown(f"**{escape_markdown(theme.name)}**")  # key words are the customers' words
+            st.markdown(f"**{plain(theme.name)}**")  # key words are the customers' words
             st.caption(page.t("stage.theme_size", units=theme.size, comments=theme.comments, arrow=arrow,
                               trend=theme.trend))
             for i, quote in enumerate(theme.quotes):

@@ -8,7 +8,7 @@ import streamlit as st
 from journey import actions, charts, metrics
 from journey.filters import Window
 from journey.ui import (FILTER_KEYS, chart_with_actions, dashboard_setup, default_unless_set,
-                        keep_dates_in, load_facts, saved_actions, seed_from_url, show_url_notes, write_url)
+                        keep_dates_in, load_facts, plain, saved_actions, seed_from_url, show_url_notes, write_url)
 
 board = dashboard_setup("trends.title")
 page, taxonomy, filters = board.page, board.taxonomy, board.filters
@@ -51,7 +51,7 @@ if when:
     table = metrics.before_after(comments, responses, when, taxonomy.stage_keys())
     scope_name = lambda s: page.t("trends.all") if s == "all" else stage_labels.get(s, s)  # noqa: E731
     for row in table[table["verdict"].isin(["improved", "worsened"])].itertuples():
-        st.markdown("- " + page.t(f"trends.sentence.{row.verdict}", scope=scope_name(row.scope),
+        st.markdown("- " + page.t(f"trends.sentence.{row.verdict}", scope=plain(scope_name(row.scope)),
                                   metric=page.t(f"trends.metric.{row.metric}"), before=row.before, after=row.after,
                                   p=row.p_adjusted))
     verdicts = {v: page.t(f"verdict.{v}") for v in ("improved", "worsened", "no_change", "too_small")}

@@ -11,8 +11,9 @@ from journey.ingest import ROLES, import_file, roles_from_table, roles_table, su
 from journey.ingest.messages import notice_text, row_reason
 from journey.ingest.read import DELIMITER_NAMES
 from journey.ingest.scales import SCALE_LABELS, SCALES
+from journey.privacy import purge_raw_text
 from journey.store import imports
-from journey.ui import localise_uploader, page_setup, read_upload
+from journey.ui import localise_uploader, page_setup, plain, read_upload
 
 page = page_setup(editor_only=True)
 st.title(page.t("import.title"))
@@ -80,7 +81,7 @@ def row_list(title: str, rows: pd.DataFrame, outcome: str, download: str, name: 
     """Rows rejected, skipped, or with a value left empty: line and reason, downloadable as CSV."""
     shown = rows.assign(reason=[row_reason(outcome, r.code, r.line_no, r.column_name, r.value, r.reason, page.lang)
                                 for r in rows.itertuples()])
-    with st.expander(f"{title} — {name}", expanded=outcome == "rejected"):
+    with st.expander(f"{title} — {plain(name)}", expanded=outcome == "rejected"):
         st.dataframe(shown[["line_no", "reason"]].rename(
             columns={"line_no": page.t("col.line"), "reason": page.t("col.reason")}), hide_index=True)
         st.download_button(download, exporting.to_csv_bytes(rows), file_name=f"{outcome}-{name}.csv",
@@ -90,11 +91,11 @@ def row_list(title: str, rows: pd.DataFrame, outcome: str, download: str, name: 
 pending = []
 for upload in uploads or []:
     key = f"{upload.name}-{upload.size}"
-    with st.expander(upload.name, expanded=True):
+    with st.expander(plain(upload.name), expanded=True):
         try:
             table = read_upload(upload.getvalue(), upload.name, max_bytes)
         except JourneyError as err:
-            st.error(page.t("import.failed", message=str(err)))
+            st.error(page.t("import.failed", message=plain(err)))
             continue
         summary = "import.document_summary" if table.unit == "entry" else "import.file_summary"
         st.caption(page.t(summary, rows=f"{table.records:,}", cols=len(table.header), encoding=table.encoding or "xlsx",
@@ -121,9 +122,9 @@ if len(pending) > 1 and st.button(page.t("import.button_all", n=len(pending)), t
 
 for status, name, outcome in st.session_state.get("outcomes", []):
     if status == "error":
-        st.error(f"{page.t('import.failed', message=outcome)} {page.t('import.unchanged')}")
+        st.error(f"{page.t('import.failed', message=plain(outcome))} {page.t('import.unchanged')}")
         continue
-    st.success(page.t("import.done", file=name, loaded=outcome.loaded, duplicates=outcome.duplicates,
+    st.success(page.t("import.done", file=plain(name), loaded=outcome.loaded, duplicates=outcome.duplicates,
                       skipped=outcome.skipped, rejected=outcome.rejected, rows=outcome.rows))
     for note in [page.t("import.done_partial", partial=outcome.partial)] * bool(outcome.partial) + \
             [page.t("import.done_values", count=outcome.values_left_empty)] * bool(outcome.values_left_empty):
@@ -152,16 +153,26 @@ if history.empty:
 st.dataframe(history.rename(columns={"id": page.t("role.id"),
     "file_name": page.t("col.file"), "created_at": page.t("col.when"), "rows": page.t("col.rows"),
     "loaded": page.t("col.loaded"), "duplicates": page.t("col.duplicates"), "skipped": page.t("col.skipped"),
-    "rejected": page.t("col.rejected"), "encoding": page.t("col.encoding"), "file_format": page.t("col.format")}),
+    "rejected": page.t("col.rejected"), "encoding": page.t("col.encoding"), "file_format": page.t("col.format"),
+    "raw_purged_at": page.t("col.purged")}),
     hide_index=True, width="stretch")
 
 with st.expander(page.t("import.delete")):
     labels = {f"#{r.id} {r.file_name} ({r.created_at:%Y-%m-%d %H:%M})": r for r in history.itertuples()}
     chosen = labels[st.selectbox(page.t("import.delete_pick"), list(labels), key="delete-pick")]
-    st.warning(page.t("import.delete_confirm", file=chosen.file_name, loaded=chosen.loaded))
+    st.warning(page.t("import.delete_confirm", file=plain(chosen.file_name), loaded=chosen.loaded))
     if st.button(page.t("import.delete"), key="delete-go"):
         with page.db() as con:
             imports.delete_import(con, int(chosen.id))
         st.session_state["outcomes"] = []
-        st.toast(page.t("import.deleted", file=chosen.file_name))
+        st.toast(page.t("import.deleted", file=plain(chosen.file_name)))
         st.rerun()
+
+with st.expander(page.t("import.purge")):
+    st.caption(page.t("import.purge_help"))
+    purging = labels[st.selectbox(page.t("import.purge_pick"), list(labels), key="purge-pick")]
+    if st.button(page.t("import.purge"), key="purge-go"):
+        with st.spinner(page.t("import.purging")):
+            for purged in purge_raw_text(page.settings.db_path, [int(purging.id)]):
+                st.success(page.t("import.purged", file=plain(purged.file_name), comments=purged.comments,
+                                  customers=purged.customers, rejected=purged.rejected))

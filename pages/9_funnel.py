@@ -9,7 +9,7 @@ from journey import actions, charts, funnel, metrics, themes
 from journey.errors import JourneyError
 from journey.ingest import funnel as counts_in
 from journey.store import funnel as funnel_store
-from journey.ui import (FILTER_KEYS, chart_downloads, chart_with_actions, dashboard_setup, escape_markdown, load_facts, read_upload,
+from journey.ui import (FILTER_KEYS, chart_downloads, chart_with_actions, dashboard_setup, plain, load_facts, read_upload,
                         saved_actions, write_url)
 
 board = dashboard_setup("funnel.title")
@@ -75,7 +75,7 @@ if page.role == "editor":
         try:
             result = counts_in.import_funnel(None, page.settings.db_path, taxonomy, table=table, roles=roles)
         except JourneyError as err:
-            st.error(escape_markdown(page.t("import.failed", message=str(err)) + " " + page.t("import.unchanged")))
+            st.error(plain(page.t("import.failed", message=str(err)) + " " + page.t("import.unchanged")))
             return
         st.session_state["funnel-outcome"] = result
         st.rerun()
@@ -88,7 +88,7 @@ if page.role == "editor":
             try:
                 raw = read_upload(upload.getvalue(), upload.name, page.settings.max_upload_mb * 1_000_000)
             except JourneyError as err:
-                st.error(escape_markdown(page.t("import.failed", message=str(err))))
+                st.error(plain(page.t("import.failed", message=str(err))))
                 raw = None
             if raw is not None:
                 roles = counts_in.suggest_columns(raw, taxonomy)
@@ -127,7 +127,7 @@ if page.role == "editor":
 
     outcome = st.session_state.get("funnel-outcome")
     if outcome is not None:
-        st.success(escape_markdown(page.t("funnel.done", file=outcome.file, loaded=outcome.loaded,
+        st.success(plain(page.t("funnel.done", file=outcome.file, loaded=outcome.loaded,
                                           rejected=outcome.rejected, rows=outcome.rows)))
         if outcome.rejected:
             with page.db() as con:

@@ -176,3 +176,162 @@ def test_demo_twice_adds_no_second_funnel_actions_or_personas(db_path, capsys):
     with connection.Database(db_path).connect() as con:
         assert [connection.scalar(con, f"SELECT count(*) FROM {table}")
                 for table in ("funnel_imports", "improvement_actions", "personas")] == [1, 2, 2]
+# --- a busy database, a full disk, a path that cannot be used: one translated line, never a traceback ----
+
+import errno  # noqa: E402
+import os  # noqa: E402
+import textwrap  # noqa: E402
+
+import pytest  # noqa: E402
+
+from journey import exporting  # noqa: E402
+
+COMMANDS = {
+    "ingest": ["ingest", str(FIXTURES / "semicolon_eu.csv")],
+    "export": ["export", "--out", "{tmp}/out.csv"],
+    "report": ["report", "--out", "{tmp}/weekly"],
+    "tag": ["tag", "--embedder", "hashing"],
+    "demo": ["demo", "--if-empty"],
+}
+
+
+@pytest.fixture
+def held_database(db_path, monkeypatch):
+    """The database held by another process for longer than the CLI waits (two short tries here)."""
+    assert main(["ingest", str(FIXTURES / "google_maps_reviews_en.csv"), "--db", str(db_path)]) == 0
+    monkeypatch.setattr(connection, "LOCK_RETRIES", 2)
+    monkeypatch.setattr(connection, "LOCK_FIRST_WAIT_S", 0.01)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys
+        con = duckdb.connect({str(db_path)!r})
+        print("locked", flush=True)
+        sys.stdin.readline()
+    """)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    yield db_path
+    holder.communicate("\n", timeout=30)
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    assert "Traceback" not in text and "PID" not in text and "_duckdb" not in text and "IO Error" not in text, text
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_says_in_one_line_that_the_database_is_busy(held_database, command, tmp_path, capsys):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in COMMANDS[command]] + ["--db", str(held_database)]
+    assert main(argv) == 1
+    line = one_line(capsys.readouterr().err)
+    assert "journey.duckdb is in use by another program" in line and "Try again" in line
+    assert str(held_database.parent) not in line  # the file's name, not where it lives
+    assert not (tmp_path / "out.csv").exists() and not (tmp_path / "weekly").exists()
+
+
+def test_the_busy_line_is_in_japanese_for_a_japanese_locale(held_database, monkeypatch, capsys):
+    monkeypatch.setenv("JOURNEY_LANG", "ja")
+    assert main(["tag", "--embedder", "hashing", "--db", str(held_database)]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("エラー: データベース journey.duckdb を別のプログラム") and "もう一度" in line
+
+
+def file_size_limit(limit: int):
+    """For a subprocess: the OS refuses to write any file beyond `limit` bytes (EFBIG), as a full disk does
+    (ENOSPC); SIGXFSZ ignored so the write fails instead of killing the process."""
+    def apply() -> None:
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+@pytest.mark.parametrize("command", ["export", "report"])
+def test_a_full_disk_leaves_the_previous_output_or_none_and_says_so(db_path, tmp_path, command):
+    """export and report on a full disk left 0-byte files behind that a scheduler could send out."""
+    assert main(["demo", "--db", str(db_path)]) == 0
+    out = tmp_path / ("comments.csv" if command == "export" else "weekly")
+    if command == "export":
+        out.write_bytes(b"last week's export")
+    done = subprocess.run([sys.executable, "-m", "journey", command, "--out", str(out), "--db", str(db_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=file_size_limit(8000),
+                          env={**os.environ, "JOURNEY_LANG": "en"})
+    assert done.returncode == 1
+    line = one_line(done.stderr)
+    assert "The disk is full" in line and "nothing was half-written" in line
+    if command == "export":
+        assert "comments.csv" in line and out.read_bytes() == b"last week's export"
+        assert not list(tmp_path.glob(".*.part"))
+    else:
+        assert [p for p in out.rglob("*") if p.is_file()] == []
+
+
+def test_report_writes_all_its_files_or_none(db_path, tmp_path, monkeypatch):
+    """The PDF failing after the HTML was written used to leave the HTML (and, on a full disk, 0-byte files)."""
+    assert main(["demo", "--db", str(db_path)]) == 0
+    real = exporting._write_temporary
+
+    def fail_on_the_pdf(path, data):
+        if path.suffix == ".pdf":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(exporting, "_write_temporary", fail_on_the_pdf)
+    out = tmp_path / "weekly"
+    assert main(["report", "--out", str(out), "--db", str(db_path)]) == 1
+    assert [p for p in out.rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("where, words", [
+    ("folder", "is a folder"),          # --out names an existing folder
+    ("under-a-file", "is a file, not a folder"),  # --out goes through a file
+])
+def test_export_to_a_path_that_cannot_be_used_says_what_to_do(db_path, tmp_path, where, words, capsys):
+    assert main(["ingest", str(FIXTURES / "semicolon_eu.csv"), "--db", str(db_path)]) == 0
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "a-file").write_text("x")
+    out = tmp_path / "folder" if where == "folder" else tmp_path / "a-file" / "comments.csv"
+    assert main(["export", "--out", str(out), "--db", str(db_path)]) == 1
+    assert words in one_line(capsys.readouterr().err)
+
+
+def test_a_database_path_under_a_file_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "a-file").write_text("x")
+    assert main(["export", "--out", str(tmp_path / "out.csv"), "--db", str(tmp_path / "a-file" / "j.duckdb")]) == 1
+    assert "is a file, not a folder" in one_line(capsys.readouterr().err)
+
+
+# --- hash-password never takes the password on the command line ------------------------------------
+
+
+def test_hash_password_reads_the_password_from_stdin():
+    from journey import auth
+
+    done = subprocess.run([sys.executable, "-m", "journey", "hash-password"], cwd=ROOT, input="s3cret-pass\n",
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    stored = done.stdout.strip()
+    assert auth.verify_password("s3cret-pass", stored) and "s3cret-pass" not in done.stdout + done.stderr
+
+
+def test_hash_password_asks_twice_at_a_terminal(monkeypatch, capsys):
+    import getpass
+
+    from journey import auth
+
+    answers = iter(["s3cret-pass", "s3cret-pass", "s3cret-pass", "typo-pass!"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    assert main(["hash-password"]) == 0
+    assert auth.verify_password("s3cret-pass", capsys.readouterr().out.strip())
+    assert main(["hash-password"]) == 2
+    assert "differ" in capsys.readouterr().err
+
+
+def test_hash_password_refuses_a_password_on_the_command_line(capsys):
+    """`--password X` showed the password in the process list."""
+    assert main(["hash-password", "--password", "s3cret-pass"]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and "process" in out.err and "s3cret-pass" not in out.err

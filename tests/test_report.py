@@ -126,6 +126,25 @@ def test_chart_png_and_svg_render_japanese_with_the_bundled_font():
     assert '"vconcat"' in exporting.chart_json(chart, "期間")
 
 
+def test_chart_html_keeps_data_inside_its_json_block():
+    """A segment value "</script><script>…" closed vl_convert's script block and ran in the exported page."""
+    import json
+    import re
+
+    import altair as alt
+
+    attack = "</script><script>document.title='pwned'</script><!--"
+    frame = pd.DataFrame({"segment": [attack, "東京 & <b>大阪</b>"], "n": [3, 5]})
+    html = exporting.chart_html(alt.Chart(frame).mark_bar().encode(x="segment", y="n"), f"期間; {attack}")
+    assert attack not in html and "<b>大阪" not in html
+    assert html.count("</script>") == 3  # the Vega bundle, the spec, the call; none from the data
+    block = re.search(r'<script type="application/json" id="vega-spec">(.*?)</script>', html, re.S).group(1)
+    spec = json.loads(block)  # the escapes are plain JSON: the chart still gets the values as written
+    values = [row["segment"] for rows in spec["datasets"].values() for row in rows]
+    assert values == [attack, "東京 & <b>大阪</b>"]
+    assert spec["vconcat"][1]["data"]["values"][0]["note"] == f"期間; {attack}"
+
+
 def test_parquet_and_csv_exports_carry_masked_text(db_path, tmp_path):
     source = tmp_path / "reviews.csv"
     source.write_text("Review ID,Star Rating,Review Date,Review Text\n"

@@ -3,12 +3,13 @@ parameters only, tags as the owner sees them (a correction wins)."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from journey.masking import mask_pii
+from journey.store import keys
 from journey.store.tags import EFFECTIVE_STAGES
 
 
@@ -234,10 +235,13 @@ def export_comments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
            FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
            LEFT JOIN comment_tags t ON t.comment_id = c.id LEFT JOIN human_tags h ON h.comment_id = c.id
            ORDER BY r.import_id, r.line_no, c.id""").fetchdf()
-    # The customer column can hold e-mail addresses or names: exports carry a stable pseudonym instead,
-    # which still groups one customer's comments.
-    base["customer"] = base["customer"].map(
-        lambda c: hashlib.sha256(c.encode()).hexdigest()[:12] if isinstance(c, str) and c else None)
+    # The customer column can hold e-mail addresses or names: exports carry a pseudonym keyed by this
+    # database's secret instead (hashing a guessed address finds nothing), which still groups one
+    # customer's comments. An import whose raw text was purged already stores the pseudonym.
+    key = keys.secret(con, keys.PSEUDONYM_KEY)
+    purged = set(r[0] for r in con.execute("SELECT id FROM imports WHERE raw_purged_at IS NOT NULL").fetchall())
+    base["customer"] = [None if not isinstance(c, str) or not c else c if i in purged else keys.pseudonym(key, c)
+                        for c, i in zip(base["customer"], base["import_id"])]
     base = base.rename(columns={"customer": "customer_ref"})
     if base.empty:
         return base.drop(columns=["response_id"])
@@ -245,8 +249,12 @@ def export_comments(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """SELECT response_id, 'score: ' || question || ' (' || scale || ')' AS key, value
            FROM scores WHERE response_id IN (SELECT response_id FROM comments)""").fetchdf()
     segments = con.execute(
-        """SELECT response_id, 'segment: ' || name AS key, value
-           FROM segments WHERE response_id IN (SELECT response_id FROM comments)""").fetchdf()
+        """SELECT s.response_id, 'segment: ' || s.name AS key, s.value, i.mask_pii
+           FROM segments s JOIN responses r ON r.id = s.response_id JOIN imports i ON i.id = r.import_id
+           WHERE s.response_id IN (SELECT response_id FROM comments)""").fetchdf()
+    # A segment column can hold personal data too (a staff member's e-mail): masked like the comments.
+    segments["value"] = [mask_pii(v) if masks else v for v, masks in zip(segments["value"], segments["mask_pii"])]
+    segments = segments.drop(columns=["mask_pii"])
     for frame in (scores, segments):
         if not frame.empty:
             wide = frame.pivot_table(index="response_id", columns="key", values="value", aggfunc="first")

@@ -12,7 +12,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from journey.store.connection import insert_frame, next_id, scalar
+from journey.masking import mask_pii
+from journey.store import keys
+from journey.store.connection import insert_frame, next_id, scalar, transaction
 
 
 @dataclass
@@ -62,8 +64,7 @@ def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
     skipped with their comments, scores and segments.
     """
     report = progress or (lambda fraction, stage: None)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         import_id = next_id(con, "imports")
         responses = batch.responses.drop_duplicates("dedup_key", keep="first")
         con.register("_new_responses", responses)
@@ -99,7 +100,7 @@ def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
         insert_frame(con, "comments", comments[["id", "response_id", "question", "text", "masked_text", "lang"]])
         report(0.85, "rejected")
 
-        rejected = batch.rejected.copy()
+        rejected = _masked_rejected(batch.rejected) if batch.mask_pii else batch.rejected.copy()
         rejected["import_id"] = import_id
         insert_frame(con, "rejected_rows",
                      rejected[["import_id", "line_no", "raw", "code", "column_name", "value", "reason"]])
@@ -107,6 +108,7 @@ def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
         # Values left empty count only in rows that were stored (not in a duplicate of a stored row).
         kept_lines = set(keep["line_no"].tolist())
         notes = notes[(notes["outcome"] == "skipped") | notes["line_no"].isin(kept_lines)].copy()
+        notes = _masked_rejected(notes) if batch.mask_pii else notes.copy()
         notes["import_id"] = import_id
         insert_frame(con, "row_notes", notes[_NOTE_COLUMNS])
         skipped = int((notes["outcome"] == "skipped").sum())
@@ -123,10 +125,6 @@ def save_import(con: duckdb.DuckDBPyConnection, batch: ImportBatch,
              int(keep["date_assumed"].sum()), batch.undated_source, batch.undated_date,
              json.dumps(batch.warnings, ensure_ascii=False)])
         report(1.0, "commit")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return SavedImport(import_id, batch.rows, len(keep), duplicates, len(batch.rejected), skipped, partial,
                        left_empty)
 
@@ -157,14 +155,9 @@ def delete_import(con: duckdb.DuckDBPyConnection, import_id: int) -> bool:
     """Delete an import and every row it brought; return False when there was no such import."""
     if scalar(con, "SELECT count(*) FROM imports WHERE id = ?", [import_id]) == 0:
         return False
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for statement in _DELETE_IMPORT:
             con.execute(statement, [import_id])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return True
 
 
@@ -192,8 +185,8 @@ _DELETE_IMPORT = [
 def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Imports, newest first."""
     return con.execute(
-        """SELECT id, file_name, created_at, file_format, encoding, rows, loaded, duplicates, skipped, rejected
-           FROM imports ORDER BY id DESC""").fetchdf()
+        """SELECT id, file_name, created_at, file_format, encoding, rows, loaded, duplicates, rejected,
+                  raw_purged_at FROM imports ORDER BY id DESC""").fetchdf()
 
 
 def get_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any] | None:
@@ -209,10 +202,71 @@ def get_import(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, Any]
 
 
 def rejected_rows(con: duckdb.DuckDBPyConnection, import_id: int) -> pd.DataFrame:
-    """Rejected rows of one import, in file order."""
-    return con.execute(
+    """Rejected rows of one import, in file order; masked like comments when the import masks personal
+    data (rows stored before rejected rows were masked on import are masked here)."""
+    frame = con.execute(
         """SELECT line_no, code, reason, column_name, value, raw FROM rejected_rows
            WHERE import_id = ? ORDER BY line_no""", [import_id]).fetchdf()
+    masks = scalar(con, "SELECT mask_pii FROM imports WHERE id = ?", [import_id])
+    return _masked_rejected(frame) if masks else frame
+
+
+def _masked_rejected(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows with personal data masked in the raw line, the value and the reason (which quotes it)."""
+    out = frame.copy()
+    for column in ("raw", "value", "reason"):
+        if column in out:
+            out[column] = out[column].map(lambda v: mask_pii(v) if isinstance(v, str) else v)
+    return out
+
+
+def purge_raw(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int] | None:
+    """Replace an import's raw text by its masked form, in one transaction: comments keep only their masked
+    text (masked again with today's masker), customers become their pseudonyms, rejected rows lose their
+    raw line. Sentences of comments whose text changed are dropped with their tags, so the next tagging
+    splits them again. Returns what changed, or None when there is no such import.
+
+    The old bytes stay in the file's freed blocks until Database.rewrite() (privacy.purge_raw_text does both).
+    """
+    if scalar(con, "SELECT count(*) FROM imports WHERE id = ?", [import_id]) == 0:
+        return None
+    comments = con.execute(
+        """SELECT c.id, c.text, c.masked_text FROM comments c JOIN responses r ON r.id = c.response_id
+           WHERE r.import_id = ?""", [import_id]).fetchdf()
+    comments["masked"] = comments["text"].map(mask_pii)
+    changed = comments[comments["masked"] != comments["masked_text"]]["id"].tolist()
+    key = keys.secret(con, keys.PSEUDONYM_KEY)
+    customers = con.execute("""SELECT DISTINCT customer FROM responses WHERE import_id = ? AND customer IS NOT NULL""",
+                            [import_id]).fetchdf()
+    customers["ref"] = customers["customer"].map(lambda c: keys.pseudonym(key, c))
+    already = scalar(con, "SELECT raw_purged_at IS NOT NULL FROM imports WHERE id = ?", [import_id])
+    with transaction(con):
+        con.register("_purged", comments[["id", "masked"]])
+        con.execute("UPDATE comments SET text = p.masked, masked_text = p.masked FROM _purged p "
+                    "WHERE comments.id = p.id")
+        con.unregister("_purged")
+        if changed:
+            con.execute("DELETE FROM tags WHERE unit_id IN (SELECT id FROM units WHERE list_contains(?, comment_id))",
+                        [changed])
+            con.execute("DELETE FROM units WHERE list_contains(?, comment_id)", [changed])
+        if not already and not customers.empty:
+            con.register("_refs", customers)
+            con.execute("UPDATE responses SET customer = f.ref FROM _refs f "
+                        "WHERE responses.customer = f.customer AND responses.import_id = ?", [import_id])
+            con.unregister("_refs")
+        rejected = _masked_rejected(con.execute(
+            "SELECT import_id, line_no, code, column_name, value, reason FROM rejected_rows WHERE import_id = ?",
+            [import_id]).fetchdf())
+        con.execute("DELETE FROM rejected_rows WHERE import_id = ?", [import_id])
+        insert_frame(con, "rejected_rows", rejected)  # raw left out: NULL
+        notes = _masked_rejected(con.execute(
+            "SELECT import_id, line_no, outcome, code, column_name, value, reason FROM row_notes WHERE import_id = ?",
+            [import_id]).fetchdf())
+        con.execute("DELETE FROM row_notes WHERE import_id = ?", [import_id])
+        insert_frame(con, "row_notes", notes)  # skipped rows' raw lines left out: NULL
+        con.execute("UPDATE imports SET raw_purged_at = current_timestamp, mask_pii = TRUE WHERE id = ?", [import_id])
+    return {"comments": len(comments), "remasked": len(changed), "customers": len(customers),
+            "rejected": len(rejected)}
 
 
 def row_notes(con: duckdb.DuckDBPyConnection, import_id: int, outcome: str | None = None) -> pd.DataFrame:

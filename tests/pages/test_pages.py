@@ -462,3 +462,15 @@ def test_the_comment_dialog_shows_labels_not_keys_or_raw_json(tagged_db):
                             "再来店・推奨", "未分類"}
     assert fields["感情"] in {"ポジティブ", "中立", "ネガティブ（不満）"}
     assert any(t.value == "コメント" for t in at.caption) and at.text
+def test_import_page_purges_the_raw_text_of_an_import(db_path, tmp_path):
+    source = tmp_path / "reviews.csv"
+    source.write_text("Review ID,Star Rating,Review Date,Review Text\n" + "".join(
+        f"A{n},5,2026-03-0{n},連絡は 090-1234-567{n} まで\n" for n in range(1, 6)), encoding="utf-8")
+    assert cli(["ingest", str(source), "--db", str(db_path), "--no-mask"]) == 0
+    at = open_app("pages/8_import.py")
+    at.button(key="purge-go").click().run()
+    assert not at.exception, at.exception
+    assert any("raw text purged from 5 comments" in s.value for s in at.success)
+    with connection.Database(db_path).connect() as con:
+        assert connection.scalar(con, "SELECT count(*) FROM comments WHERE contains(text, '090-')") == 0
+    assert b"090-1234-567" not in db_path.read_bytes()
