@@ -90,3 +90,14 @@ def test_demo_if_empty_loads_once(db_path, capsys):
     first = capsys.readouterr().out
     assert main(["demo", "--if-empty", "--db", str(db_path), "--json"]) == 0
     assert first.strip() and capsys.readouterr().out.strip() == ""
+
+
+def test_demo_goes_into_its_own_database(db_path, tmp_path, monkeypatch):
+    demo_db = tmp_path / "own-demo.duckdb"
+    monkeypatch.setenv("JOURNEY_DEMO_DB", str(demo_db))
+    assert main(["demo", "--json"]) == 0
+    from journey.store import connection, overview
+
+    with connection.Database(demo_db).connect() as con:
+        assert overview.counts(con)["imports"] == 3
+    assert not db_path.exists()  # the owner's database is never touched

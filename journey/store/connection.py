@@ -66,6 +66,24 @@ def open_connection(path: Path | str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def is_live(target: object) -> bool:
+    """True for an open connection (as opposed to a Database or a path)."""
+    return isinstance(target, duckdb.DuckDBPyConnection)
+
+
+@contextmanager
+def step(target: "Database | Path | str | duckdb.DuckDBPyConnection") -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection for one step of a long job: `target` itself when it is a live connection (tests,
+    scripts), else a short-lived one on the Database (or path), closed when the step ends, so the job holds
+    the file only for its short reads and writes and pages (or another process) get their turn between."""
+    if is_live(target):
+        yield target
+        return
+    database = target if isinstance(target, Database) else Database(Path(target))
+    with database.connect() as con:
+        yield con
+
+
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
     """First value of a query's only row. fetchall, not fetchone: DuckDB 2 keeps a result open until
     a fetch returns nothing, and an open result blocks register() on the same connection."""
