@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from journey import charts, exporting, metrics, themes
+from journey.errors import EmptyPeriod
 from journey.filters import Filters
 from journey.i18n import t
 from journey.store import dashboard, tags
@@ -61,7 +62,9 @@ def default_period(con, days: int = 7) -> tuple[date, date]:
 
 def build_pack(con, since: date | None = None, until: date | None = None, lang: str = "ja",
                taxonomy: Taxonomy | None = None) -> Pack:
-    """Compute the weekly review for [since, until] (default: the last 7 days with data)."""
+    """Compute the weekly review for [since, until] (default: the last 7 days with data).
+
+    Raises EmptyPeriod when no response falls in the period: an empty pack must never look like a report."""
     if since is None or until is None:
         default_since, default_until = default_period(con)
         since, until = since or default_since, until or default_until
@@ -73,6 +76,11 @@ def build_pack(con, since: date | None = None, until: date | None = None, lang: 
     now_filters = Filters(start=since, end=until)
     before_filters = now_filters.previous()
     comments, responses = dashboard.comment_facts(con, now_filters), dashboard.response_facts(con, now_filters)
+    if responses.empty:
+        window = dashboard.data_window(con)
+        covers = f"the data covers {window.first} – {window.last}" if window.first else "no response has a date"
+        raise EmptyPeriod(f"no responses between {since:%Y-%m-%d} and {until:%Y-%m-%d}; {covers}.",
+                          hint="Choose a period with data (--since / --until).")
     old_comments = dashboard.comment_facts(con, before_filters)
     old_responses = dashboard.response_facts(con, before_filters)
     period = f"{since:%Y-%m-%d} – {until:%Y-%m-%d}"

@@ -9,7 +9,7 @@ from journey.ingest import ROLES, import_file, roles_from_table, roles_table, su
 from journey.ingest.read import DELIMITER_NAMES
 from journey.ingest.scales import SCALES
 from journey.store import imports
-from journey.ui import page_setup, read_upload
+from journey.ui import page_setup, preset_suggestion, read_upload
 
 page = page_setup(editor_only=True)
 st.title(page.t("import.title"))
@@ -96,6 +96,10 @@ for status, name, outcome in st.session_state.get("outcomes", []):
                 columns={"line_no": page.t("col.line"), "reason": page.t("col.reason")}), hide_index=True)
             st.download_button(page.t("import.download_rejected"), exporting.to_csv_bytes(rejected),
                                file_name=f"rejected-{name}.csv", mime="text/csv", key=f"dl-{outcome.import_id}")
+
+imported = [o.import_id for status, _, o in st.session_state.get("outcomes", []) if status == "ok"]
+if imported:
+    preset_suggestion(page, imported[-1])  # the first own import: which industry preset its words point at
 
 st.divider()
 st.subheader(page.t("import.history"))
