@@ -203,15 +203,18 @@ def run_tagging(db_path: Path | str, embedder: str | None = None, preset: str | 
 
 
 def start_tagging(db_path: Path | str, embedder: str | None = None, preset: str | None = None,
-                  resumed_from: str | None = None) -> JobState:
+                  resumed_from: str | None = None, after: Callable[[], None] | None = None) -> JobState:
     """Start the tagging job in a background thread of this process and return its first state; the job
-    goes on whatever the page that started it does. Raises JobAlreadyRunning when one is running."""
+    goes on whatever the page that started it does. `after` runs in that thread once the tags are saved
+    (the app warms what its pages read). Raises JobAlreadyRunning when one is running."""
     db_path = Path(db_path)
     state = _claim(db_path, embedder, preset, "app", resumed_from)
 
     def work() -> None:
         try:
             run_tagging(db_path, embedder, preset, origin="app", state=state)
+            if after is not None:
+                after()
         except Exception:  # noqa: BLE001 - recorded in the state file, which every page shows
             pass
         finally:
@@ -223,14 +226,14 @@ def start_tagging(db_path: Path | str, embedder: str | None = None, preset: str 
     return state
 
 
-def resume_interrupted(db_path: Path | str) -> JobState | None:
+def resume_interrupted(db_path: Path | str, after: Callable[[], None] | None = None) -> JobState | None:
     """Start again a job that was interrupted (recorded as running, heartbeat stale); its new state, or
     None when there was nothing to resume."""
     state = read_state(db_path)
     if state is None or not state.interrupted:
         return None
     try:
-        return start_tagging(db_path, state.embedder, None, resumed_from=state.id)
+        return start_tagging(db_path, state.embedder, None, resumed_from=state.id, after=after)
     except JobAlreadyRunning:
         return None
 

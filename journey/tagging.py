@@ -533,33 +533,38 @@ def ensure_units(con) -> int:
 def split_new_comments(target) -> int:
     """Split the comments that have no units yet into units (sentences), reading and writing in two short
     steps with the splitting between them; returns the number of new units. `target`: see tag_database."""
-    with connection.step(target) as con:
-        comments = embeddings.comments_without_units(con)
+    comments = connection.in_step(target, embeddings.comments_without_units)
     rows = []
     for comment_id, text in zip(comments["id"], comments["masked_text"]):
         for seq, unit in enumerate(split_units(text)):
             rows.append((int(comment_id), seq, unit, text_hash(unit)))
     if not rows:
         return 0
-    with connection.step(target) as con:
-        return embeddings.save_units(con, pd.DataFrame(rows, columns=["comment_id", "seq", "text", "text_hash"]))
+    frame = pd.DataFrame(rows, columns=["comment_id", "seq", "text", "text_hash"])
+    return connection.in_step(target, lambda con: embeddings.save_units(con, frame))
 
 
 def embed_new_units(target, embedder: Embedder, progress: Callable[[int, int, str], None],
-                    batch_size: int = 128) -> int:
-    """Embed every unit text this model has never embedded, `batch_size` texts at a time: each batch is
-    embedded outside any connection and written in its own short transaction, so what is done stays done
-    if the run stops. Returns the number of texts embedded."""
-    with connection.step(target) as con:
-        todo = embeddings.texts_to_embed(con, embedder.model_id)
+                    batch_size: int = 128, write_every_s: float = 1.0) -> int:
+    """Embed every unit text this model has never embedded, `batch_size` texts at a time, outside any
+    connection; what is embedded is written in its own short transaction once `write_every_s` has passed
+    (every batch with E5; a fast embedder's batches are gathered, so the file is not opened hundreds of
+    times a second), and what is written stays done if the run stops. Returns the number of texts."""
+    todo = connection.in_step(target, lambda con: embeddings.texts_to_embed(con, embedder.model_id))
     total = len(todo)
     progress(0, total, "embedding")
+    pending: list[tuple[list[str], np.ndarray]] = []
+    written = time.monotonic()
     for start in range(0, total, batch_size):
         part = todo.iloc[start:start + batch_size]
-        vectors = embedder.embed(part["text"].tolist()).astype(np.float32)
-        with connection.step(target) as con:
-            embeddings.save_embeddings(con, embedder.model_id, part["text_hash"].tolist(), vectors)
-        progress(min(start + batch_size, total), total, "embedding")
+        pending.append((part["text_hash"].tolist(), embedder.embed(part["text"].tolist()).astype(np.float32)))
+        done = min(start + batch_size, total)
+        if done == total or time.monotonic() - written >= write_every_s:
+            hashes = [h for chunk, _ in pending for h in chunk]
+            vectors = np.vstack([v for _, v in pending])
+            connection.in_step(target, lambda con: embeddings.save_embeddings(con, embedder.model_id, hashes, vectors))
+            pending, written = [], time.monotonic()
+            progress(done, total, "embedding")
     return total
 
 
@@ -569,8 +574,7 @@ def embed_texts(target, embedder: Embedder, texts: list[str]) -> np.ndarray:
     if connection.is_live(target):
         return embed_cached(target, embedder, texts)
     hashes = [text_hash(t) for t in texts]
-    with connection.step(target) as con:
-        found, matrix = embeddings.load_embeddings(con, embedder.model_id, hashes)
+    found, matrix = connection.in_step(target, lambda con: embeddings.load_embeddings(con, embedder.model_id, hashes))
     out = np.empty((len(texts), matrix.shape[1] if len(found) else embedder.dim), np.float32)
     if len(found):
         out[found] = matrix
@@ -578,8 +582,8 @@ def embed_texts(target, embedder: Embedder, texts: list[str]) -> np.ndarray:
     if len(missing):
         vectors = embedder.embed([texts[i] for i in missing]).astype(np.float32)
         out[missing] = vectors
-        with connection.step(target) as con:
-            embeddings.save_embeddings(con, embedder.model_id, [hashes[i] for i in missing], vectors)
+        connection.in_step(target, lambda con: embeddings.save_embeddings(con, embedder.model_id,
+                                                                          [hashes[i] for i in missing], vectors))
     return out
 
 
@@ -598,7 +602,8 @@ PHASES = ("preparing", "embedding", "scoring", "saving")
 
 
 def tag_database(target, embedder: Embedder, preset: str | None = None, settings: Settings | None = None,
-                 progress: Callable[[int, int, str], None] | None = None, batch_size: int = 128) -> TagSummary:
+                 progress: Callable[[int, int, str], None] | None = None, batch_size: int = 128,
+                 write_every_s: float = 1.0) -> TagSummary:
     """Split new comments, embed the sentences this model has never embedded, and score every unit.
 
     `target` is a connection.Database (or a path to one): each step opens its own short connection, and
@@ -609,19 +614,21 @@ def tag_database(target, embedder: Embedder, preset: str | None = None, settings
     estimated over the whole corpus), which costs about a second per 100k units from the cache.
 
     progress(done, total, phase) is called with phase in PHASES: embedding counts texts, scoring and
-    saving count units.
+    saving count units. Embedded texts are written at least every `write_every_s` (embed_new_units).
     """
     report = progress or (lambda done, total, phase: None)
     started = time.perf_counter()
     report(0, 0, "preparing")
-    with connection.step(target) as con:
-        version, taxonomy = ensure_taxonomy(con, preset)
+    version, taxonomy = connection.in_step(target, lambda con: ensure_taxonomy(con, preset))
     new_units = split_new_comments(target)
-    embedded = embed_new_units(target, embedder, report, batch_size)
-    with connection.step(target) as con:
+    embedded = embed_new_units(target, embedder, report, batch_size, write_every_s)
+
+    def read(con):
         units = tags.units_for_tagging(con)
-        found, matrix = embeddings.load_embeddings(con, embedder.model_id, units["text_hash"].tolist())
-        human = tags.human_tags(con)
+        return (units, *embeddings.load_embeddings(con, embedder.model_id, units["text_hash"].tolist()),
+                tags.human_tags(con))
+
+    units, found, matrix, human = connection.in_step(target, read)
     # Units added by an import during this run have no vector yet: the next run tags them.
     have = np.zeros(len(units), bool)
     have[found] = True
@@ -638,9 +645,8 @@ def tag_database(target, embedder: Embedder, preset: str | None = None, settings
                                           corrected=set(human["comment_id"].astype(int)),
                                           question_stages=taxonomy.question_stages)
     report(len(units), len(units), "saving")
-    with connection.step(target) as con:
-        tags.save_tags(con, unit_tags.assign(model_id=embedder.model_id),
-                       comment_tags.assign(model_id=embedder.model_id), version)
+    connection.in_step(target, lambda con: tags.save_tags(con, unit_tags.assign(model_id=embedder.model_id),
+                                                          comment_tags.assign(model_id=embedder.model_id), version))
     share = float((comment_tags["stage"] == UNCLASSIFIED).mean()) if len(comment_tags) else 0.0
     return TagSummary(len(units), new_units, int(embedded), time.perf_counter() - started, share, version,
                       embedder.model_id, model.source)
@@ -705,7 +711,7 @@ def owner_accuracy(con, embedder: Embedder, min_labels: int = 10, folds: int = 5
 def review_queue(con, limit: int = 10, max_comments: int = 20000) -> pd.DataFrame:
     """Comments to ask the owner about first: the least certain ones, spread over the large groups of
     similar comments (k-means on comment vectors), skipping comments already corrected."""
-    tagged = tags.comment_tags(con)
+    tagged = tags.review_candidates(con)
     pending = tagged[~tagged["corrected"] & tagged["stage"].notna()]
     model_id = active_model_id(con)
     if pending.empty or model_id is None:

@@ -125,11 +125,12 @@ def route() -> None:
     if navigation.url_path == "import":
         # Imports always go into the owner's own database, and the owner's data is what they see next.
         st.session_state.pop("use_demo", None)
-    db_path, demo = (settings.db_path, False) if navigation.url_path == "import" else session_database(settings)
+    owner = owner_data(settings.db_path)
+    db_path, demo = (settings.db_path, False) if navigation.url_path == "import" else session_database(settings, owner)
     account_sidebar(config, role, lang)
     sidebar()
     with st.sidebar:
-        demo_sidebar(settings, role, lang, demo)
+        demo_sidebar(settings, owner, role, lang, demo)
         job_status(db_path, lang)
     token, db_token = _routed_role.set(role), _routed_db.set((db_path, demo))
     try:
@@ -173,22 +174,35 @@ def sidebar() -> None:
 # --- the demo's own database -------------------------------------------------------------------------
 
 
-def has_imports(path: Path) -> bool:
-    """True when the database file exists and holds at least one import (never creates the file)."""
+@dataclass(frozen=True)
+class OwnerData:
+    """What the owner's database holds, read once per run: any import at all, and any of the demo's files."""
+
+    has_imports: bool
+    demo_files: int = 0
+    demo_rows: int = 0
+
+
+def owner_data(path: Path) -> OwnerData:
+    """OwnerData of the owner's database, in one short read (never creates the file)."""
+    from journey import demo
+
     if not Path(path).exists():
-        return False
+        return OwnerData(False)
     with connection.Database(Path(path)).connect() as con:
-        return bool(connection.scalar(con, "SELECT count(*) FROM imports"))
+        mixed = demo.demo_imports(con)
+        count = connection.scalar(con, "SELECT count(*) FROM imports")
+    return OwnerData(bool(count), len(mixed), int(mixed["loaded"].sum()))
 
 
-def session_database(settings: Settings) -> tuple[Path, bool]:
+def session_database(settings: Settings, owner: OwnerData) -> tuple[Path, bool]:
     """(database, is it the demo) for this session: the demo while the owner's database is still empty (or
     while the session chose to look at it), the owner's otherwise. The demo is never written into the
     owner's database."""
     if not settings.demo_db_path.exists():
         return settings.db_path, False
     choice = st.session_state.get("use_demo")
-    demo = (not has_imports(settings.db_path)) if choice is None else bool(choice)
+    demo = (not owner.has_imports) if choice is None else bool(choice)
     return (settings.demo_db_path, True) if demo else (settings.db_path, False)
 
 
@@ -203,30 +217,26 @@ def _remove_demo(path: Path) -> None:
         st.session_state["demo-removed"] = demo.remove_demo(con)
 
 
-def demo_sidebar(settings: Settings, role: str, lang: str, demo: bool) -> None:
+def demo_sidebar(settings: Settings, owner: OwnerData, role: str, lang: str, demo: bool) -> None:
     """Which data the session sees: the demo (with the way to the owner's own), or the owner's (with the way
     to the demo); and, for editors, one click that removes demo files an older version loaded into the
     owner's database."""
     if demo:
         st.info(t("demo.viewing", lang))
-        if has_imports(settings.db_path):
+        if owner.has_imports:
             st.button(t("demo.back", lang), key="demo-back", on_click=_use_demo, args=(False,))
         elif role == "editor":
             st.page_link(page_file("import"), label=t("empty.go", lang), icon=":material/upload_file:")
         return
     if settings.demo_db_path.exists():
         st.button(t("demo.show", lang), key="demo-show", on_click=_use_demo, args=(True,), type="tertiary")
-    if role != "editor" or not settings.db_path.exists():
+    if role != "editor":
         return
-    from journey import demo as demo_data
-
-    with connection.Database(settings.db_path).connect() as con:
-        mixed = demo_data.demo_imports(con)
     removed = st.session_state.pop("demo-removed", None)
     if removed:
         st.success(t("demo.removed", lang, n=removed))
-    if not mixed.empty:
-        st.warning(t("demo.mixed", lang, files=len(mixed), rows=int(mixed["loaded"].sum())))
+    if owner.demo_files:
+        st.warning(t("demo.mixed", lang, files=owner.demo_files, rows=owner.demo_rows))
         st.button(t("demo.remove", lang), key="demo-remove", on_click=_remove_demo, args=(settings.db_path,))
 
 
@@ -238,7 +248,7 @@ def start_tagging(path: Path, embedder_name: str, preset: str | None = None) -> 
     from journey.errors import JobAlreadyRunning
 
     try:
-        jobs.start_tagging(path, embedder_name, preset)
+        jobs.start_tagging(path, embedder_name, preset, after=lambda: warm_review(path, embedder_name))
     except JobAlreadyRunning:
         pass
 
@@ -312,7 +322,8 @@ def job_status(path: Path, lang: str) -> None:
 def _job_status(path: Path, lang: str) -> None:
     state = jobs.read_state(path)
     if state is not None and state.interrupted:
-        state = jobs.resume_interrupted(path) or jobs.read_state(path)
+        name = state.embedder or load_settings().embedder
+        state = jobs.resume_interrupted(path, after=lambda: warm_review(path, name)) or jobs.read_state(path)
     if state is None:
         return
     if state.status == jobs.RUNNING:
@@ -674,16 +685,15 @@ def dashboard_setup(title_key: str) -> Dashboard:
 
 PAGE_SIZE = 50      # comments per page of "all comments"
 QUEUE_LENGTH = 12   # comments in "check these first"
-QUEUE_SAMPLE = 4000  # comments the queue's clustering looks at (enough to find the large groups)
+QUEUE_SAMPLE = 2000  # comments the queue's clustering looks at (enough to find its 20 large groups)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _queue_ids(db_path: str, version: tuple, length: int) -> list[int]:
-    from journey import tagging
+    from journey import review
 
     with connection.Database(Path(db_path)).connect() as con:
-        queue = tagging.review_queue(con, limit=length, max_comments=QUEUE_SAMPLE)
-    return [int(i) for i in queue["comment_id"]]
+        return review.queue_ids(con, length, QUEUE_SAMPLE)
 
 
 def review_queue(page: Page) -> pd.DataFrame:
@@ -701,10 +711,19 @@ def review_queue(page: Page) -> pd.DataFrame:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _owner_accuracy(db_path: str, version: tuple, embedder_name: str):
-    from journey import tagging
+    from journey import review
 
     with connection.Database(Path(db_path)).connect() as con:
-        return tagging.owner_accuracy(con, embedder(embedder_name))
+        return review.agreement(con, embedder(embedder_name))
+
+
+def warm_review(path: Path, embedder_name: str) -> None:
+    """Compute what the Review page reads first (its queue, the agreement figure) right after a job, in the
+    job's thread, so the owner's next visit finds them ready."""
+    with connection.Database(path).connect() as con:
+        tags_version, version = review_store.tags_version(con), dashboard.data_version(con)
+    _queue_ids(str(path), tags_version, QUEUE_LENGTH * 4)
+    _owner_accuracy(str(path), version, embedder_name)
 
 
 def owner_agreement(page: Page):

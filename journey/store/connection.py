@@ -8,11 +8,11 @@ the same file; DuckDB lets one process hold a file read-write, so opening retrie
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -20,6 +20,7 @@ import pandas as pd
 from journey.errors import DatabaseBusy
 from journey.store.migrations import migrate
 
+T = TypeVar("T")
 LOCK_RETRIES = 12
 LOCK_FIRST_WAIT_S = 0.05
 
@@ -82,6 +83,31 @@ def step(target: "Database | Path | str | duckdb.DuckDBPyConnection") -> Iterato
     database = target if isinstance(target, Database) else Database(Path(target))
     with database.connect() as con:
         yield con
+
+
+# Errors that say "not now" rather than "wrong": another thread of this process opening or closing the same
+# file at that instant (DuckDB's instance cache), or another process holding it.
+_TRANSIENT = ("unique file handle conflict", "already attached", "pandas_scan", "lock")
+STEP_ATTEMPTS = 6
+
+
+def in_step(target: "Database | Path | str | duckdb.DuckDBPyConnection", work: Callable[[duckdb.DuckDBPyConnection], T],
+            attempts: int = STEP_ATTEMPTS) -> T:
+    """work(con) on a step's connection (see `step`); a transient error is retried with backoff on a fresh
+    connection, so a long job survives a page opening the file at the same instant. `work` must be safe
+    to run again (reads, and writes in one transaction or skipping what is there)."""
+    wait = LOCK_FIRST_WAIT_S
+    for attempt in range(attempts):
+        try:
+            with step(target) as con:
+                return work(con)
+        except (duckdb.Error, DatabaseBusy) as err:
+            transient = any(words in str(err).lower() for words in _TRANSIENT)
+            if is_live(target) or not transient or attempt == attempts - 1:
+                raise
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
+    raise AssertionError("unreachable")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> Any:
