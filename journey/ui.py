@@ -290,7 +290,7 @@ def tagging_panel(page: Page) -> None:
 def _tagging_panel(page: Page) -> None:
     state = jobs.read_state(page.path)
     if state is not None and state.status == jobs.RUNNING:
-        st.progress(state.fraction or 0.0, text=job_text(state, page.lang))
+        st.progress(state.fraction or 0.0, text=f"{page.t('job.title')}: {job_text(state, page.lang)}")
         st.caption(page.t("job.leave"))
         return
     if state is not None and state.status == jobs.DONE and state.summary:

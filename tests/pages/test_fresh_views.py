@@ -96,7 +96,7 @@ def test_every_page_shows_the_progress_of_a_running_job(tagged_db):
         at.switch_page(page).run()
         assert not at.exception, at.exception
         bars = [p for p in at.sidebar.get("progress")]
-        assert bars and "Tagging: Reading new sentences 120 / 1,000" in bars[0].proto.text, page
+        assert bars and "Tagging: reading new sentences 120 / 1,000" in bars[0].proto.text, page
 
 
 def write_export(path: Path, days: list[str], undated: bool = False) -> Path:
