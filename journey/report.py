@@ -68,7 +68,9 @@ def build_pack(con, since: date | None = None, until: date | None = None, lang: 
     if since is None or until is None:
         default_since, default_until = default_period(con)
         since, until = since or default_since, until or default_until
-    active = tags.active_taxonomy(con)
+    # The tags' own taxonomy names them: a newer version saved but not yet applied has other names.
+    tagged = tags.tagged_version(con)
+    active = (tags.taxonomy_at(con, tagged) if tagged else None) or tags.active_taxonomy(con)
     taxonomy = taxonomy or (Taxonomy.from_json(active[2]) if active else load_preset("default"))
     stage_keys, touch_keys = taxonomy.stage_keys(), taxonomy.touchpoint_keys()
     stage_labels = {k: taxonomy.stage_label(k, lang) for k in stage_keys + ["unclassified"]}

@@ -146,3 +146,16 @@ def test_the_weekly_page_says_when_a_period_is_empty(db_path, tmp_path):
     assert not at.exception, at.exception
     assert any("2026-04-10 〜 2026-04-16 には回答がないため" in w.value for w in at.warning)
     assert not at.get("download_button") or all("HTML" not in b.label for b in at.get("download_button"))
+
+
+def test_the_pack_names_the_tags_with_the_taxonomy_they_were_made_with(tagged):
+    from journey.store import tags
+    from journey.taxonomy import load_preset
+
+    with connection.Database(tagged).connect() as con:
+        tags.save_taxonomy(con, "hotel", load_preset("hotel").to_json())  # saved, not yet applied
+        try:
+            pack = report.build_pack(con, date(2026, 5, 1), date(2026, 10, 31), "en")
+        finally:
+            con.execute("DELETE FROM taxonomy WHERE version = 2")
+    assert "Dining experience" in pack.html and "Stay &amp; visit" not in pack.html

@@ -205,3 +205,32 @@ def test_the_first_import_suggests_a_preset_from_the_files_words(db_path):
     with connection.Database(db_path).connect() as con:
         assert tags.active_taxonomy(con)[1] == "software"
     assert not [i.value for i in at.info if "Software, app & SaaS" in i.value]  # asked once
+
+
+def test_pages_keep_reading_while_the_cli_tags(db_path, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    rows = ["id,date,comment"] + [f"{i},2026-05-{1 + i % 28:02d},お店の感想その{i}番。良かった点と気になった点が{i % 97}個"
+                                 for i in range(20000)]
+    (tmp_path / "many.csv").write_text("\n".join(rows), encoding="utf-8")
+    import_file(tmp_path / "many.csv", db_path)
+    at = app()
+    at.run()
+    proc = subprocess.Popen([sys.executable, "-m", "journey", "tag", "--db", str(db_path), "--embedder", "hashing"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runs = 0
+    try:
+        deadline = time.monotonic() + 240
+        while proc.poll() is None and time.monotonic() < deadline:
+            state = jobs.read_state(db_path)
+            if state is not None and state.status == jobs.RUNNING and state.phase == "embedding":
+                at.run()
+                assert not at.exception, at.exception
+                assert any(p.proto.text.startswith("Tagging: reading new sentences") for p in at.sidebar.get("progress"))
+                runs += 1
+            time.sleep(0.2)
+    finally:
+        proc.wait(timeout=300)
+    assert proc.returncode == 0 and runs >= 2, runs
