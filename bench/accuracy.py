@@ -168,7 +168,8 @@ def heads_without(source: str, embed) -> tuple[dict[str, H.Head], dict, str]:
     frame = frame[(frame["source"] != source) & (frame["trade"] != OWN_TRADE[source])].reset_index(drop=True)
     weak = corpus.weak_sentiment()
     weak = weak[weak["source"] != source].reset_index(drop=True)
-    heads, info = fit_heads(frame, weak, embed, Recipe(), calibrate=False)
+    shipped = H.load(H.shipped_path(get_embedder("e5").model_id))[1]["decision"]
+    heads, info = fit_heads(frame, weak, embed, Recipe(), owner_weight_from=shipped)
     return heads, info.get("decision", {}), "trained without " + source
 
 

@@ -2,6 +2,7 @@
 
     python bench/tagging.py --units 10000 [--embedder e5] [--keep PATH]
     python bench/tagging.py --retag PATH      # re-tag a database kept by an earlier run (no embedding)
+    python bench/tagging.py --units 100000 --synthetic   # re-tag 100k real units with random cached vectors
 
 Builds a database from the real exports (clothing reviews and the Fukui survey), keeps the first N units,
 tags everything with a cold embedding cache, then re-tags from the cache (as after a taxonomy edit) three
@@ -20,13 +21,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from journey import tagging  # noqa: E402
 from journey.embed import get_embedder  # noqa: E402
 from journey.ingest import import_file  # noqa: E402
-from journey.store import connection  # noqa: E402
+from journey.store import connection, embeddings  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "real-data"
 
@@ -65,8 +68,21 @@ def main() -> None:
     parser.add_argument("--embedder", default="e5")
     parser.add_argument("--keep", type=Path, help="save the tagged database here")
     parser.add_argument("--retag", type=Path, help="only re-tag this database, kept by an earlier run")
+    parser.add_argument("--synthetic", action="store_true",
+                        help="re-tag only, on a database of N real units whose cached vectors are random unit "
+                             "vectors under the model's id (no hour of embedding; the timing does not depend "
+                             "on what the vectors mean)")
     args = parser.parse_args()
     embedder = get_embedder(args.embedder)
+    if args.synthetic:
+        args.retag = args.keep or Path(tempfile.mkdtemp()) / "synthetic.duckdb"
+        n = build(args.retag, args.units)
+        with connection.Database(args.retag).connect() as con:
+            texts = con.execute("SELECT DISTINCT text_hash FROM units").fetchdf()["text_hash"].tolist()
+            rng = np.random.default_rng(0)
+            vectors = rng.normal(size=(len(texts), embedder.dim)).astype(np.float32)
+            embeddings.save_embeddings(con, embedder.model_id, texts,
+                                       vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
     if args.retag:
         with connection.Database(args.retag).connect() as con:
             n = int(connection.scalar(con, "SELECT count(*) FROM units"))

@@ -18,7 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {"journey-map": "", "stage": "stage?focus=purchase", "trends": "trends?change=2026-08-01",
-         "weekly": "weekly", "review": "review", "taxonomy": "taxonomy", "import": "import", "overview": "overview"}
+         "weekly": "weekly", "review": "review", "taxonomy": "taxonomy", "import": "import", "overview": "overview",
+         "funnel": "funnel", "actions": "actions", "personas": "personas"}
 # The demo's whole half-year, so the August checkout fix and the September app update both show.
 RANGE = "dates=2026-05-01&dates=2026-10-31"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -22,6 +22,8 @@ class Settings:
     max_upload_mb: int
     mask_pii: bool
     demo_db_path: Path = DEFAULT_DEMO_DB
+    max_rows: int = 1_000_000
+    concurrent_pages: int = 2   # dashboard page runs computing at once in the app (the rest wait their turn)
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -39,4 +41,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_upload_mb=int(env.get("JOURNEY_MAX_UPLOAD_MB") or 200),
         mask_pii=_flag(env.get("JOURNEY_MASK_PII"), True),
         demo_db_path=Path(env.get("JOURNEY_DEMO_DB") or DEFAULT_DEMO_DB),
+        max_rows=int(env.get("JOURNEY_MAX_ROWS") or 1_000_000),
+        concurrent_pages=max(1, int(env.get("JOURNEY_CONCURRENT_PAGES") or os.cpu_count() or 2)),
     )

@@ -43,6 +43,36 @@ class BadMapping(JourneyError):
     """A column mapping names a column or role that does not exist."""
 
 
+class NoPeriodColumn(JourneyError):
+    """A funnel count table has no column of months, weeks or dates, and none was chosen."""
+
+
+class NoStageColumns(JourneyError):
+    """No column of a funnel count table is mapped to a journey stage."""
+
+
+class BadAction(JourneyError):
+    """An improvement action is missing what was changed, or names a date, stage or touchpoint that does
+    not exist."""
+
+
+class BadPersona(JourneyError):
+    """A persona has no name or no segment filter, or names a segment column or value that does not exist."""
+class DiskFull(JourneyError):
+    """The disk holding the database or an output file has no space left; nothing was half-written."""
+
+
+class PathProblem(JourneyError):
+    """A file or folder cannot be used: missing, not allowed, a folder where a file belongs, read-only.
+
+    `problem` is one of missing, denied, is_folder, not_folder, read_only.
+    """
+
+    def __init__(self, message: str, *, problem: str, **where: object):
+        super().__init__(message, **where)
+        self.problem = problem
+
+
 class DatabaseBusy(JourneyError):
     """The DuckDB file stayed locked by another process."""
 

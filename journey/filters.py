@@ -20,6 +20,8 @@ class Filters:
     touchpoints: tuple[str, ...] = ()
     sentiments: tuple[str, ...] = ()
     undated: bool = False              # with a date range: also responses that have no date
+    persona: str | None = None         # a saved persona's name (shown) ...
+    persona_rules: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ... and its segment filters (applied)
 
     def previous(self) -> "Filters | None":
         """The same filters over the equally long period just before this one (None without dates); undated
@@ -44,6 +46,8 @@ class Filters:
                 parts.append(f"{name}: {', '.join(values)}")
         if self.segment and self.segment_values:
             parts.append(f"{self.segment}: {', '.join(self.segment_values)}")
+        if self.persona:
+            parts.append(f"persona: {self.persona}")
         return "; ".join(parts) or "all data"
 
 
@@ -61,8 +65,28 @@ class Window:
         return (max(self.first, self.last - timedelta(days=days - 1)), self.last)
 
 
+def clamp_day(window: Window, day: date) -> date:
+    """`day` moved inside the window's dates (unchanged when the window has none)."""
+    if window.first and day < window.first:
+        return window.first
+    if window.last and day > window.last:
+        return window.last
+    return day
+
+
+def clamp_range(window: Window, dates: tuple[date, ...] | list[date]) -> tuple[date, ...] | None:
+    """A (start, end) or (start,) choice moved inside the window: a reversed range is turned round, a range
+    that overlaps the data is cut to it, and one wholly outside it gives None (use the default range)."""
+    dates = tuple(sorted(dates))[:2]
+    if not dates or not window.first or not window.last:
+        return dates
+    if dates[-1] < window.first or dates[0] > window.last:
+        return None
+    return tuple(clamp_day(window, day) for day in dates)
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-__all__ = ["Filters", "Window", "field", "week_start"]
+__all__ = ["Filters", "Window", "clamp_day", "clamp_range", "field", "week_start"]

@@ -121,16 +121,43 @@ def negative_share(sentiments: pd.Series | list) -> Estimate | None:
     return share(int((values == "negative").sum()), len(values))
 
 
-def csat_counts(responses: pd.DataFrame) -> tuple[int, int]:
-    """(top-two-box answers, all answers) over the responses' CSAT questions (csat_top, csat_n columns)."""
-    if responses.empty or "csat_n" not in responses:
+# Per-question CSAT answers in a response frame: one column per question, "csat::" + the question, most
+# answered question first (dashboard.response_facts). Questions are never pooled: "overall satisfaction",
+# "staff" and "transport" are three different figures, each with its own n.
+CSAT_PREFIX = "csat::"
+
+
+def csat_questions(responses: pd.DataFrame) -> list[str]:
+    """The CSAT questions of a response frame, most answered (in all the data) first."""
+    return [c[len(CSAT_PREFIX):] for c in responses.columns if isinstance(c, str) and c.startswith(CSAT_PREFIX)]
+
+
+def csat_counts(responses: pd.DataFrame, question: str | None = None) -> tuple[int, int]:
+    """(top-two-box answers, answers) to one CSAT question: `question`, or the headline (most answered) one."""
+    questions = csat_questions(responses)
+    column = CSAT_PREFIX + (question or (questions[0] if questions else ""))
+    if responses.empty or column not in responses:
         return 0, 0
-    return int(responses["csat_top"].sum()), int(responses["csat_n"].sum())
+    values = responses[column].dropna()
+    return int((values >= 4).sum()), len(values)
 
 
-def csat_share(responses: pd.DataFrame) -> Estimate | None:
-    """CSAT top-two-box share over every CSAT answer of the responses, with a Wilson interval."""
-    return share(*csat_counts(responses))
+def csat_share(responses: pd.DataFrame, question: str | None = None) -> Estimate | None:
+    """CSAT top-two-box share of one question (default: the headline one), with a Wilson interval."""
+    return share(*csat_counts(responses, question))
+
+
+def csat_by_question(answers: dict[str, pd.Series] | pd.DataFrame) -> list[tuple[str, Estimate]]:
+    """Top-two-box share per CSAT question, in the given order (a response frame's csat:: columns, or
+    question → 1–5 answers); questions nobody answered are left out."""
+    if isinstance(answers, pd.DataFrame):
+        answers = {q: answers[CSAT_PREFIX + q] for q in csat_questions(answers)}
+    out = []
+    for question, values in answers.items():
+        estimate = top_two_box(values)
+        if estimate is not None:
+            out.append((question, estimate))
+    return out
 
 
 # --- comparisons ---------------------------------------------------------------------------------
@@ -157,6 +184,18 @@ def _verdict(change: float, p_value: float, higher_is_better: bool, alpha: float
 
 def _normal_p(z: float) -> float:
     return math.erfc(abs(z) / math.sqrt(2))
+
+
+def holm(p_values: list[float | None]) -> list[float | None]:
+    """Holm–Bonferroni adjusted p-values over the tests actually run (None, a test not run, stays None):
+    with a dozen checks at once, one of them comes out "significant" by chance far more often than 5%."""
+    ran = sorted((p, i) for i, p in enumerate(p_values) if p is not None and not math.isnan(p))
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, i) in enumerate(ran):
+        running = max(running, min(1.0, (len(ran) - rank) * p))
+        adjusted[i] = running
+    return adjusted
 
 
 def compare_nps(before: pd.Series, after: pd.Series, min_n: int = SMALL_N) -> Comparison:
@@ -320,12 +359,27 @@ def series(comments: pd.DataFrame, freq: str, by: str, keys: list[str]) -> pd.Da
     return out.drop(columns=["negatives"])
 
 
+HIGHER_IS_BETTER = {"nps": True, "csat": True, "negative_share": False, "satisfaction": True}
+
+
 def before_after(comments: pd.DataFrame, responses: pd.DataFrame, when, stage_keys: list[str],
                  min_n: int = SMALL_N) -> pd.DataFrame:
-    """Each headline metric before vs from `when` on, overall and per stage, with its test and verdict."""
+    """Each headline metric before vs from `when` on, overall and per stage: see compare_periods."""
     cut = pd.Timestamp(when)
-    c_before, c_after = comments[comments["responded_at"] < cut], comments[comments["responded_at"] >= cut]
-    r_before, r_after = responses[responses["responded_at"] < cut], responses[responses["responded_at"] >= cut]
+    return compare_periods(comments[comments["responded_at"] < cut], responses[responses["responded_at"] < cut],
+                           comments[comments["responded_at"] >= cut], responses[responses["responded_at"] >= cut],
+                           stage_keys, min_n)
+
+
+def compare_periods(old_comments: pd.DataFrame, old_responses: pd.DataFrame, comments: pd.DataFrame,
+                    responses: pd.DataFrame, stage_keys: list[str], min_n: int = SMALL_N) -> pd.DataFrame:
+    """NPS, CSAT, negative share and mean satisfaction overall, and the negative share per stage, compared
+    between two samples: scope, metric, before, n_before, after, n_after, change, p_value, p_adjusted,
+    verdict, test.
+
+    The verdicts hold for the whole family of tests: p_value is each test's own, p_adjusted its Holm
+    correction over every test run here, and improved/worsened need p_adjusted < 0.05. CSAT is the
+    headline (most answered) question's, the same question on both sides."""
     rows = []
 
     def add(scope: str, metric: str, result: Comparison) -> None:
@@ -337,17 +391,32 @@ def before_after(comments: pd.DataFrame, responses: pd.DataFrame, when, stage_ke
                      "change": result.change, "p_value": result.p_value, "verdict": result.verdict,
                      "test": result.test})
 
-    add("all", "nps", compare_nps(r_before["nps"], r_after["nps"], min_n))
-    (hits_a, n_a), (hits_b, n_b) = csat_counts(r_before), csat_counts(r_after)
+    add("all", "nps", compare_nps(old_responses["nps"], responses["nps"], min_n))
+    question = (csat_questions(responses) or csat_questions(old_responses) or [None])[0]
+    (hits_a, n_a), (hits_b, n_b) = csat_counts(old_responses, question), csat_counts(responses, question)
     add("all", "csat", compare_shares(hits_a, n_a, hits_b, n_b, True, min_n))
-    add("all", "negative_share", _negative_compare(c_before, c_after, min_n))
-    add("all", "satisfaction", compare_means(c_before.drop_duplicates("response_id")["rating"],
-                                             c_after.drop_duplicates("response_id")["rating"], True, min_n))
-    exploded = explode_stages(comments)
-    eb, ea = exploded[exploded["responded_at"] < cut], exploded[exploded["responded_at"] >= cut]
+    add("all", "negative_share", _negative_compare(old_comments, comments, min_n))
+    add("all", "satisfaction", compare_means(old_comments.drop_duplicates("response_id")["rating"],
+                                             comments.drop_duplicates("response_id")["rating"], True, min_n))
+    old_x, now_x = explode_stages(old_comments), explode_stages(comments)
     for key in stage_keys:
-        add(key, "negative_share", _negative_compare(eb[eb["stage_key"] == key], ea[ea["stage_key"] == key], min_n))
-    return pd.DataFrame(rows)
+        add(key, "negative_share", _negative_compare(old_x[old_x["stage_key"] == key],
+                                                     now_x[now_x["stage_key"] == key], min_n))
+    return with_holm(pd.DataFrame(rows))
+
+
+def with_holm(table: pd.DataFrame) -> pd.DataFrame:
+    """A comparison table (scope, metric, change, p_value, verdict) with p_adjusted (Holm) and verdicts
+    recomputed from it. Numbers stay numbers (NaN where a side is empty), so a change date at the edge
+    of the data works."""
+    table = table.astype({"before": float, "after": float, "change": float, "p_value": float})
+    table["p_adjusted"] = pd.Series(holm([None if pd.isna(p) else p for p in table["p_value"]]), dtype=float,
+                                    index=table.index)
+    tested = table["p_adjusted"].notna()
+    table.loc[tested, "verdict"] = [_verdict(change, p, HIGHER_IS_BETTER[metric]) for change, p, metric in
+                                    zip(table.loc[tested, "change"], table.loc[tested, "p_adjusted"],
+                                        table.loc[tested, "metric"])]
+    return table
 
 
 def _negative_compare(before: pd.DataFrame, after: pd.DataFrame, min_n: int) -> Comparison:

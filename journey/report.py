@@ -1,6 +1,7 @@
-"""The weekly review pack: headline KPIs against the previous period, journey map, emotion curve, what
-moves NPS, top pain points per stage with quotes, and what changed significantly — as a self-contained
-HTML page, an A4 PDF with the Japanese font embedded, and PNGs of the charts for slides."""
+"""The weekly review pack: headline KPIs against the previous period, journey map, emotion curve (with the
+improvement actions), what moves NPS, top pain points per stage with quotes, what changed significantly,
+the stage funnel, the actions and their effect, and what moved since the last report — as a
+self-contained HTML page, an A4 PDF with the Japanese font embedded, and PNGs of the charts for slides."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from journey import charts, exporting, metrics, themes
+import pandas as pd
+
+from journey import actions, charts, exporting, funnel, metrics, monitoring, themes
 from journey.errors import EmptyPeriod
 from journey.filters import Filters
 from journey.i18n import t
+from journey.store import actions as action_store
 from journey.store import dashboard, tags
+from journey.store import funnel as funnel_store
 from journey.taxonomy import Taxonomy, load_preset
 
 KPI_FORMATS = {"responses": "{:,.0f}", "comments": "{:,.0f}", "nps": "{:+.0f}", "csat": "{:.0f}%",
@@ -31,19 +36,17 @@ class Pack:
     html: str
     pdf: bytes
     pngs: dict[str, bytes] = field(default_factory=dict)
+    monitor: dict = field(default_factory=dict)   # journey.monitoring.summary: what moved since the baseline
 
     def write(self, folder: Path) -> list[Path]:
-        """Write report.html, report.pdf and charts/*.png under `folder`; return the paths."""
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "charts").mkdir(exist_ok=True)
-        paths = [folder / "weekly-review.html", folder / "weekly-review.pdf"]
-        paths[0].write_text(self.html, encoding="utf-8")
-        paths[1].write_bytes(self.pdf)
-        for name, png in self.pngs.items():
-            path = folder / "charts" / f"{name}.png"
-            path.write_bytes(png)
-            paths.append(path)
-        return paths
+        """Write weekly-review.html, weekly-review.pdf and charts/*.png under `folder`; return the paths.
+
+        All or nothing: each file goes to a temporary file first and replaces its name only once every
+        file is written, so a full disk never leaves an empty or half-written report behind.
+        """
+        contents = {folder / "weekly-review.html": self.html.encode("utf-8"), folder / "weekly-review.pdf": self.pdf}
+        contents.update({folder / "charts" / f"{name}.png": png for name, png in self.pngs.items()})
+        return exporting.write_files(contents)
 
 
 @dataclass
@@ -61,8 +64,9 @@ def default_period(con, days: int = 7) -> tuple[date, date]:
 
 
 def build_pack(con, since: date | None = None, until: date | None = None, lang: str = "ja",
-               taxonomy: Taxonomy | None = None) -> Pack:
-    """Compute the weekly review for [since, until] (default: the last 7 days with data).
+               taxonomy: Taxonomy | None = None, baseline: tuple[date, date] | None = None) -> Pack:
+    """Compute the weekly review for [since, until] (default: the last 7 days with data). Monitoring
+    compares it with `baseline` (the last report's period; default: the equally long period before).
 
     Raises EmptyPeriod when no response falls in the period: an empty pack must never look like a report."""
     if since is None or until is None:
@@ -91,30 +95,32 @@ def build_pack(con, since: date | None = None, until: date | None = None, lang: 
     sections: list[_Section] = []
     now, old = metrics.kpis(comments, responses), metrics.kpis(old_comments, old_responses)
     kpi_lines = []
-    for key, fmt in KPI_FORMATS.items():
-        value = now[key]
-        text = "—" if value is None else fmt.format(value.value)
-        if value is not None and old[key] is not None and len(old_responses):
-            text += f"  ({value.value - old[key].value:+.0f} {t('report.vs_previous', lang)})"
-        if value is not None and key in ("nps", "csat", "negative_share"):
-            shown = "{:+.0f}" if key == "nps" else "{:.0f}%"
-            text += f"  [95%: {shown.format(value.low)} – {shown.format(value.high)}, n = {value.n}]"
-            if value.indicative:
-                text += f" {t('overview.indicative', lang)}"
-        kpi_lines.append(f"{t(f'kpi.{key}', lang)}: {text}")
+    for key in KPI_FORMATS:
+        if key != "csat":
+            kpi_lines.append(f"{t(f'kpi.{key}', lang)}: {_figure(key, now[key], old[key], len(old_responses), lang)}")
+            continue
+        # CSAT per question, the headline (most answered) question first: never pooled into one n.
+        for question in metrics.csat_questions(responses):
+            figure = _figure(key, metrics.csat_share(responses, question), metrics.csat_share(old_responses, question),
+                             len(old_responses), lang)
+            kpi_lines.append(f"{t('report.csat_of', lang, csat=t('kpi.csat', lang), question=question)}: {figure}")
     sections.append(_Section(t("report.kpis", lang), kpi_lines))
 
     pngs: dict[str, bytes] = {}
     cells = metrics.heatmap(comments, stage_keys, touch_keys, "negative_share")
     if not cells.empty:
         pngs["journey-map"] = exporting.chart_png(charts.heatmap_chart(
-            cells, stage_keys, touch_keys, stage_labels, touch_labels, "negative_share", lang), footer)
+            cells, stage_keys, touch_keys, stage_labels, touch_labels, "negative_share", lang, interactive=False),
+            footer)
         sections.append(_Section(t("map.heatmap", lang), image="journey-map"))
     curve = metrics.stage_curve(comments, stage_keys)
     if curve["n"].sum():
         previous = metrics.stage_curve(old_comments, stage_keys) if len(old_comments) else None
+        recorded = actions.from_frame(action_store.list_actions(con))
+        marks = actions.markers(recorded, stage_labels, touch_labels, before_filters.start, until)
         pngs["emotion-curve"] = exporting.chart_png(charts.emotion_curve_chart(
-            curve, stage_keys, stage_labels, "net_sentiment", lang, previous), footer)
+            curve, stage_keys, stage_labels, "net_sentiment", lang, previous, actions=marks, interactive=False),
+            footer)
         sections.append(_Section(t("map.curve", lang), image="emotion-curve"))
     impact = metrics.nps_impact(comments, responses, "stage", stage_keys)
     if not impact.empty:
@@ -132,31 +138,102 @@ def build_pack(con, since: date | None = None, until: date | None = None, lang: 
 
     sections.append(_Section(t("report.changes", lang), _changes(comments, responses, old_comments, old_responses,
                                                                 stage_keys, stage_labels, lang)))
+    sections.extend(_funnel_section(con, since, until, stage_keys, stage_labels, lang, pngs, footer))
+    sections.append(_actions_section(con, until, stage_keys, stage_labels, touch_labels, lang))
+    monitor_section, monitor = _monitor_section(con, comments, (since, until), baseline, stage_keys, touch_keys,
+                                                stage_labels, touch_labels, lang)
+    sections.append(monitor_section)
     title = t("report.title", lang)
     return Pack(title, period, _html(title, period, sections, pngs, lang), _pdf(title, period, sections, pngs, lang),
-                pngs)
+                pngs, monitor)
+
+
+def _funnel_section(con, since: date, until: date, stage_keys: list[str], stage_labels: dict[str, str], lang: str,
+                    pngs: dict[str, bytes], footer: str) -> list[_Section]:
+    """The stage funnel of the periods overlapping [since, until]: chart and one line per step."""
+    counts = funnel_store.counts(con, since, until)
+    steps = funnel.steps(counts, stage_keys)
+    if steps.empty:
+        return []
+    periods = sorted({f"{p:%Y-%m-%d}–{e:%Y-%m-%d}" for p, e in zip(counts["period_start"], counts["period_end"])})
+    lines = [t("report.funnel_periods", lang, periods=", ".join(periods))]
+    for row in steps.itertuples():
+        if row.next_stage is None or pd.isna(row.conversion):
+            lines.append(t("report.funnel_last", lang, stage=stage_labels[row.stage], count=row.count))
+            continue
+        conversion = (t("funnel.share", lang, value=row.conversion, low=row.conv_low, high=row.conv_high)
+                      if row.nested else f"{row.conversion:.0f}% ({t('funnel.not_nested', lang)})")
+        if row.small:
+            conversion += f" {t('funnel.small', lang)}"
+        lines.append(t("report.funnel_line", lang, stage=stage_labels[row.stage], count=row.count,
+                       next=stage_labels[row.next_stage], conversion=conversion))
+    pngs["funnel"] = exporting.chart_png(charts.funnel_chart(steps, stage_keys, stage_labels, lang), footer)
+    return [_Section(t("report.funnel", lang), lines, image="funnel")]
+
+
+def _actions_section(con, until: date, stage_keys: list[str], stage_labels: dict[str, str],
+                     touch_labels: dict[str, str], lang: str) -> _Section:
+    """Every action up to `until` with its before/after sentence (over all dates, the pack's end included)."""
+    recorded = [a for a in actions.from_frame(action_store.list_actions(con)) if a.acted_on <= until]
+    if not recorded:
+        return _Section(t("report.actions", lang), [t("report.no_actions", lang)])
+    everything = dashboard.comment_facts(con, Filters(end=until))
+    counts = funnel_store.counts(con, None, until)
+    lines = [f"{actions.circled(a.number)} " + actions.sentence(
+        actions.measure(a, everything, counts, stage_keys, recorded), stage_labels, touch_labels, lang)
+        for a in recorded]
+    return _Section(t("report.actions", lang), lines + [t("actions.primary_note", lang)])
+
+
+def _monitor_section(con, comments, now: tuple[date, date], baseline: tuple[date, date] | None,
+                     stage_keys: list[str], touch_keys: list[str], stage_labels: dict[str, str],
+                     touch_labels: dict[str, str], lang: str) -> tuple[_Section, dict]:
+    """What moved significantly against the baseline (the last report, or the equally long period before)."""
+    source = "report" if baseline else "previous"
+    if baseline is None:
+        previous = Filters(start=now[0], end=now[1]).previous()
+        baseline = (previous.start, previous.end)
+    base_comments = dashboard.comment_facts(con, Filters(start=baseline[0], end=baseline[1]))
+    counts = funnel_store.counts(con, min(baseline[0], now[0]), max(baseline[1], now[1]))
+    results = monitoring.checks(comments, base_comments, counts, stage_keys, touch_keys, now, baseline)
+    found = monitoring.flags(results)
+    summary = monitoring.summary(found, results, now, baseline, source)
+    lines = [t("report.monitor_baseline", lang, since=f"{baseline[0]:%Y-%m-%d}", until=f"{baseline[1]:%Y-%m-%d}",
+               source=t(f"report.monitor_source.{source}", lang))]
+    lines += [f.describe(stage_labels, touch_labels, lang) for f in found] or [
+        t("report.monitor_none", lang, checks=summary["checks"], small=summary["too_small"])]
+    lines.append(t("report.monitor_method", lang))
+    return _Section(t("report.monitor", lang), lines), summary
+
+
+def _figure(key: str, value: metrics.Estimate | None, old: metrics.Estimate | None, old_n: int, lang: str) -> str:
+    """One headline figure: value, change against the previous period, 95% interval and n."""
+    text = "—" if value is None else KPI_FORMATS[key].format(value.value)
+    if value is not None and old is not None and old_n:
+        text += f"  ({value.value - old.value:+.0f} {t('report.vs_previous', lang)})"
+    if value is not None and key in ("nps", "csat", "negative_share"):
+        shown = "{:+.0f}" if key == "nps" else "{:.0f}%"
+        text += f"  [95%: {shown.format(value.low)} – {shown.format(value.high)}, n = {value.n}]"
+        if value.indicative:
+            text += f" {t('overview.indicative', lang)}"
+    return text
 
 
 def _changes(comments, responses, old_comments, old_responses, stage_keys, stage_labels, lang) -> list[str]:
-    """Plain-language lines for every significant change against the previous period."""
-    results = [("all", "nps", metrics.compare_nps(old_responses["nps"], responses["nps"])),
-               ("all", "csat", metrics.compare_shares(*metrics.csat_counts(old_responses),
-                                                      *metrics.csat_counts(responses), True)),
-               ("all", "negative_share", metrics._negative_compare(old_comments, comments, metrics.SMALL_N))]
-    old_x, now_x = metrics.explode_stages(old_comments), metrics.explode_stages(comments)
-    for key in stage_keys:
-        results.append((key, "negative_share", metrics._negative_compare(
-            old_x[old_x["stage_key"] == key], now_x[now_x["stage_key"] == key], metrics.SMALL_N)))
+    """Plain-language lines for every significant change against the previous period (Holm-corrected over
+    all the checks made, as on the Trends page)."""
+    table = metrics.compare_periods(old_comments, old_responses, comments, responses, stage_keys)
     lines = []
-    for scope, metric, result in results:
-        if result.verdict in ("improved", "worsened"):
-            lines.append(t(f"trends.sentence.{result.verdict}", lang,
-                           scope=t("trends.all", lang) if scope == "all" else stage_labels[scope],
-                           metric=t(f"trends.metric.{metric}", lang), before=result.before.value,
-                           after=result.after.value, p=result.p_value))
+    for row in table[table["verdict"].isin(["improved", "worsened"])].itertuples():
+        lines.append(t(f"trends.sentence.{row.verdict}", lang,
+                       scope=t("trends.all", lang) if row.scope == "all" else stage_labels[row.scope],
+                       metric=t(f"trends.metric.{row.metric}", lang), before=row.before, after=row.after,
+                       p=row.p_adjusted))
     if not lines:
-        small = sum(r.verdict == "too_small" for _, _, r in results)
-        lines.append(t("report.no_changes", lang, small=small, total=len(results)))
+        lines.append(t("report.no_changes", lang, small=int((table["verdict"] == "too_small").sum()),
+                       total=len(table)))
+    else:
+        lines.append(t("trends.corrected", lang, total=int(table["p_adjusted"].notna().sum())))
     return lines
 
 

@@ -50,8 +50,10 @@ class Settings:
     second_stage_threshold: float = 0.9   # a sentence's own stage joins the comment's stages at this probability
     touchpoint_threshold: float = 0.35    # below it the touchpoint is unclassified
     rating_weight: float = 1.0            # how much the response's own score moves sentiment
-    owner_strength: float = 4.0           # one correction's weight against the pull to the shipped heads
+    owner_weight: float = 10.0            # one correction against one read training row when heads are refitted
+    owner_strength: float = 4.0           # heads without a shipped corpus: one correction against the pull to them
     question_pseudo_count: float = 150.0  # comments' worth of trust in the real-feedback prior per question
+    question_max_ratio: float = 4.0       # how far a question's mix may move from the real-feedback mix
 
     @classmethod
     def for_model(cls, decision: dict) -> "Settings":
@@ -90,6 +92,10 @@ class Field:
     def proba(self, x: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
         """Probabilities over this field's keys."""
         return self.head.proba(x, prior) @ self.covers
+
+    def with_prior(self, logits: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities over this field's keys from its head's logits."""
+        return self.head.with_prior(logits, prior) @ self.covers
 
     def label_sets(self, labels: Sequence[str | None]) -> list[list[str] | None]:
         """Each label (a taxonomy key) as the head classes it covers; None stays None."""
@@ -165,7 +171,7 @@ def build_model(embed: Callable[[list[str]], np.ndarray], taxonomy: Taxonomy, mo
                         (touch, taxonomy_examples(taxonomy, "touchpoints", new_touch))):
         if examples:
             texts, labels = zip(*examples)
-            f.head = adapt_field(f, embed(list(texts)), list(labels), settings.owner_strength / 2)
+            f.head = adapt_field(f, embed(list(texts)), list(labels), settings)
     labels = [(c.key, part.strip()) for c in taxonomy.touchpoints for text in (c.key, *c.label.values())
               for part in _LABEL_PARTS.split(text) if len(part.strip()) > 1]
     touches = heads.get("touches")
@@ -194,13 +200,19 @@ def taxonomy_examples(taxonomy: Taxonomy, kind: str, new: Sequence[Category]) ->
     return out
 
 
-def adapt_field(f: Field, x: np.ndarray, labels: list[str | None], strength: float) -> H.Head:
-    """The field's head moved towards labelled examples given in taxonomy keys."""
+def adapt_field(f: Field, x: np.ndarray, labels: list[str | None], settings: Settings,
+                strength: float | None = None) -> H.Head:
+    """The field's head moved towards labelled examples given in taxonomy keys: refitted on its training
+    corpus plus the examples when it has one (each example weighing `settings.owner_weight` training
+    rows), else pulled towards them (heads.adapt)."""
     sets = f.label_sets(labels)
     keep = [i for i, s in enumerate(sets) if s]
     if not keep:
         return f.head
-    return H.adapt(f.head, x[keep], [sets[i] for i in keep], strength=strength)
+    chosen = [sets[i] for i in keep]
+    if f.head.corpus is not None and strength is None:
+        return H.refit(f.head, x[keep], chosen, settings.owner_weight)
+    return H.adapt(f.head, x[keep], chosen, strength=strength or settings.owner_strength)
 
 
 @lru_cache(maxsize=4)
@@ -294,18 +306,20 @@ def sentiment_reading(probs: np.ndarray, prior: np.ndarray, rating_weight: float
     return labels, (log_p[:, 0] - log_p[:, 2]).astype(np.float32)
 
 
-def question_priors(head: H.Head, xc: np.ndarray, questions: Sequence[str], pseudo_count: float) -> np.ndarray:
-    """A prior per comment: its question's class mix estimated from that question's own comments (EM
-    over the head's balanced probabilities), shrunk towards the real-feedback mix. Answers to "what was
-    inconvenient?" lean negative, answers to "what would you recommend?" lean loyalty."""
-    priors = np.tile(head.prior, (len(xc), 1))
-    if len(xc) == 0:
+def question_priors(head: H.Head, logits: np.ndarray, questions: Sequence[str], pseudo_count: float,
+                    max_ratio: float) -> np.ndarray:
+    """A prior per comment (from the head's logits for the comments): its question's class mix estimated
+    from that question's own comments (EM over the head's balanced probabilities), shrunk towards the
+    real-feedback mix. Answers to "what was inconvenient?" lean negative, answers to "what would you
+    recommend?" lean loyalty."""
+    priors = np.tile(head.prior, (len(logits), 1))
+    if len(logits) == 0:
         return priors
-    balanced = H.softmax(head.logits(xc))
+    balanced = H.softmax(logits)
     questions = pd.Series(list(questions), dtype=object).fillna("")
     for _, index in questions.groupby(questions).groups.items():
         rows = questions.index.get_indexer(index)
-        priors[rows] = H.adapt_prior(balanced[rows], head.prior, pseudo_count)
+        priors[rows] = H.adapt_prior(balanced[rows], head.prior, pseudo_count, max_ratio)
     return priors
 
 
@@ -355,28 +369,34 @@ def tag_vectors(x: np.ndarray, units: pd.DataFrame, model: Model, owner: OwnerLa
     xc = _unit_length(mean(x))
     questions = units["question"].fillna("").astype(str).to_numpy()[first] if len(units) else np.array([])
 
+    # Every head read in one matrix product for the sentences and one for the comments.
+    heads = [stage_f.head, touch_f.head, sentiment_head]
+    stage_zu, touch_zu, feel_zu = H.stacked_logits(heads, x) if len(x) else [np.zeros((0, len(h.keys))) for h in heads]
+    stage_zc, touch_zc, feel_zc = H.stacked_logits(heads, xc) if len(xc) else [np.zeros((0, len(h.keys))) for h in heads]
+
     # Priors per question, from the comments as a whole; units inherit their comment's.
-    stage_prior = question_priors(stage_f.head, xc, questions, settings.question_pseudo_count)
-    stage_c = decide_stage(stage_f.proba(xc, stage_prior), stage_f.keys, settings.minority_threshold)
-    stage_u = decide_stage(stage_f.proba(x, stage_prior[inverse]) if len(x) else np.zeros((0, len(stage_f.keys))),
-                           stage_f.keys, settings.second_stage_threshold)
+    pseudo, ratio = settings.question_pseudo_count, settings.question_max_ratio
+    stage_prior = question_priors(stage_f.head, stage_zc, questions, pseudo, ratio)
+    stage_c = decide_stage(stage_f.with_prior(stage_zc, stage_prior), stage_f.keys, settings.minority_threshold)
+    stage_u = decide_stage(stage_f.with_prior(stage_zu, stage_prior[inverse]), stage_f.keys,
+                           settings.second_stage_threshold)
     hints = {q: s for q, s in (question_stages or {}).items() if s in stage_f.keys}
     if hints:
         stage_c = _override(stage_c, pd.Series(questions, dtype=object).map(hints))
 
     given = units["touchpoint_column"].map(touchpoint_map) if len(units) else pd.Series(dtype=object)
-    touch_prior = question_priors(touch_f.head, xc, questions, settings.question_pseudo_count)
-    touch_c = _override(decide_touchpoint(touch_f.proba(xc, touch_prior), touch_f.keys, settings.touchpoint_threshold),
+    touch_prior = question_priors(touch_f.head, touch_zc, questions, pseudo, ratio)
+    touch_c = _override(decide_touchpoint(touch_f.with_prior(touch_zc, touch_prior), touch_f.keys,
+                                          settings.touchpoint_threshold),
                         given.iloc[first].reset_index(drop=True) if len(units) else given)
-    touch_u = _override(decide_touchpoint(touch_f.proba(x, touch_prior[inverse]) if len(x)
-                                          else np.zeros((0, len(touch_f.keys))), touch_f.keys,
+    touch_u = _override(decide_touchpoint(touch_f.with_prior(touch_zu, touch_prior[inverse]), touch_f.keys,
                                           settings.touchpoint_threshold), given.reset_index(drop=True))
 
     prior_u = rating_prior(units["nps"], units["rating"]) if len(units) else np.zeros(0, np.float32)
-    feel_prior = question_priors(sentiment_head, xc, questions, settings.question_pseudo_count)
-    label_u, feel_u = sentiment_reading(sentiment_head.proba(x, feel_prior[inverse]) if len(x) else np.zeros((0, 3)),
-                                        prior_u, settings.rating_weight)
-    label_c, feel_c = sentiment_reading(sentiment_head.proba(xc, feel_prior) if len(xc) else np.zeros((0, 3)),
+    feel_prior = question_priors(sentiment_head, feel_zc, questions, pseudo, ratio)
+    label_u, feel_u = sentiment_reading(sentiment_head.with_prior(feel_zu, feel_prior[inverse]), prior_u,
+                                        settings.rating_weight)
+    label_c, feel_c = sentiment_reading(sentiment_head.with_prior(feel_zc, feel_prior),
                                         prior_u[first] if len(units) else prior_u, settings.rating_weight)
 
     unit_tags = pd.DataFrame({
@@ -407,17 +427,15 @@ def _override(decided: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
 
 
 def _with_owner(model: Model, owner: OwnerLabels) -> tuple[Field, Field, H.Head]:
-    """The model's fields and sentiment head moved towards the owner's corrections."""
-    strength = model.settings.owner_strength
+    """The model's fields and sentiment head taught the owner's corrections."""
     if len(owner.vectors) == 0:
         return model.stage, model.touchpoint, model.sentiment
-    stage = Field(adapt_field(model.stage, owner.vectors, owner.stage, strength), model.stage.keys, model.stage.covers)
-    touch = Field(adapt_field(model.touchpoint, owner.vectors, owner.touchpoint, strength), model.touchpoint.keys,
+    settings = model.settings
+    stage = Field(adapt_field(model.stage, owner.vectors, owner.stage, settings), model.stage.keys, model.stage.covers)
+    touch = Field(adapt_field(model.touchpoint, owner.vectors, owner.touchpoint, settings), model.touchpoint.keys,
                   model.touchpoint.covers)
-    keep = [i for i, s in enumerate(owner.sentiment) if s in SENTIMENTS]
-    sentiment = H.adapt(model.sentiment, owner.vectors[keep], [[owner.sentiment[i]] for i in keep], strength) \
-        if keep else model.sentiment
-    return stage, touch, sentiment
+    feel = Field(model.sentiment, list(SENTIMENTS), np.eye(len(SENTIMENTS), dtype=np.float32))
+    return stage, touch, adapt_field(feel, owner.vectors, owner.sentiment, settings)
 
 
 # --- pooling -------------------------------------------------------------------------------------
@@ -699,8 +717,7 @@ def owner_accuracy(con, embedder: Embedder, min_labels: int = 10, folds: int = 5
     hits, base = np.zeros(len(ids), bool), np.zeros(len(ids), bool)
     for f in np.unique(fold):
         train, test = fold != f, fold == f
-        head = adapt_field(model.stage, xc[train], [stages[i] for i in np.flatnonzero(train)],
-                           model.settings.owner_strength)
+        head = adapt_field(model.stage, xc[train], [stages[i] for i in np.flatnonzero(train)], model.settings)
         adapted = Field(head, model.stage.keys, model.stage.covers)
         for out, field_ in ((hits, adapted), (base, model.stage)):
             decided = decide_stage(field_.proba(xc[test]), field_.keys, threshold)["key"].to_numpy()

@@ -4,8 +4,11 @@ Japanese tokens from SudachiPy and English words), with size, trend and represen
 from __future__ import annotations
 
 import functools
+import html
 import math
 import re
+import threading
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,18 +28,57 @@ over under after before because while though although into onto s t don didn isn
 i'm it's i've i'd you're we're they're can't couldn't won't wouldn't doesn't isn't wasn't aren't don't didn't
 haven't hasn't dress top fit""".split())
 _EN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+# What masking leaves in the text ([name], [email], …) names no theme.
+_MASK_TOKEN = re.compile(r"\[[a-z_]+\]")
+
+# Answers that say nothing ("特になし", "n/a"): never a theme, whatever sentiment the tagger gave them.
+_NON_ANSWER_JA = re.compile(
+    r"(?:特に|とくに)?(?:は|も)?(?:何も|なにも|問題)?"
+    r"(?:なし|無し|ナシ|ない|無い|ありません|ございません|なかった|無かった|ありませんでした|ございませんでした"
+    r"|思いつかない|思いつきません|思い当たらない|わからない|分からない|わかりません|分かりません|不明)"
+    r"(?:です|でした|。)*")
+_NON_ANSWER_EN = re.compile(
+    r"(?:n/?a|none|nil|nope|no|nothing|not applicable|nothing (?:else|really|to add|to say|to report|special)"
+    r"|no (?:comments?|problems?|issues?|complaints?)|none really|not really)")
+_THANKS = re.compile(r"(?:(?:どうも)?ありがとう(?:ございます|ございました)?|thanks?(?: you)?(?: very much| so much)?)")
+_NOISE_CHARS = re.compile(r"[\s。、．，.,!！?？・…‥~〜ー\-_/\\()（）「」『』\"'*]+")
+
+
+def is_non_answer(text: str) -> bool:
+    """True for answers with nothing to say: 特になし, なし, ありません, n/a, none, a bare thank-you, or
+    punctuation alone."""
+    core = unicodedata.normalize("NFKC", html.unescape(text or "")).lower()
+    core = _NOISE_CHARS.sub(" ", core).strip()
+    if not core:
+        return True
+    squeezed = core.replace(" ", "")
+    return any(pattern.fullmatch(form) for pattern in (_NON_ANSWER_JA, _NON_ANSWER_EN, _THANKS)
+               for form in (core, squeezed))
 
 
 @functools.lru_cache(maxsize=1)
-def _tokenizer():
+def _dictionary():
     from sudachipy import Dictionary
 
-    return Dictionary(dict="core").tokenizer()
+    return Dictionary(dict="core")
+
+
+_per_thread = threading.local()
+
+
+def _tokenizer():
+    """This thread's tokenizer: a Sudachi tokenizer cannot be used by two threads at once (two sessions of
+    the app drawing themes), while the dictionary behind it is loaded once and shared."""
+    if not hasattr(_per_thread, "tokenizer"):
+        _per_thread.tokenizer = _dictionary().tokenizer()
+    return _per_thread.tokenizer
 
 
 def keywords_of(text: str) -> list[str]:
     """Content words of a text: Sudachi-normalised nouns, verbs and adjectives for Japanese, lower-cased
     words minus stop words for English."""
+    # Entities left by an HTML export (&hellip;) and mask tokens are no words of the customer's.
+    text = _MASK_TOKEN.sub(" ", html.unescape(text))
     words: list[str] = []
     if re.search(r"[\u3040-\u30ff\u3400-\u9fff]", text):
         from sudachipy import SplitMode
@@ -48,6 +90,9 @@ def keywords_of(text: str) -> list[str]:
                 words.append(form)
     words.extend(w for w in _EN_WORD.findall(text.lower()) if w not in _EN_STOP)
     return words
+
+
+QUOTES = 3
 
 
 @dataclass
@@ -86,7 +131,9 @@ def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: i
     """Cluster sentences (units: text, comment_id, responded_at; x: their vectors) into themes, largest first.
 
     Above `sample` sentences the clusters and key words come from a random sample and every sentence
-    is then assigned to its nearest cluster, so sizes and trends still count them all.
+    is then assigned to its nearest cluster, so sizes and trends still count them all. With a `strength`
+    column (how clearly a sentence carries the theme's sentiment), the quotes are the clearest of the
+    most typical sentences.
     """
     n = len(units)
     if n == 0:
@@ -104,6 +151,7 @@ def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: i
     # Key words from up to 150 sentences per theme: enough to name it, and tokenising is the slow part.
     named = np.concatenate([rng.permutation(picked[labels[picked] == c])[:150] for c in range(k)])
     texts = units["text"].tolist()
+    strength = units["strength"].to_numpy(dtype="float64") if "strength" in units else None
     words = {i: keywords_of(texts[i]) for i in named}
     names = class_tfidf([[w for i in named if labels[i] == c for w in words[i]] for c in range(k)])
     months = pd.to_datetime(units["responded_at"]).dt.strftime("%Y-%m")
@@ -116,16 +164,19 @@ def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: i
             continue
         closeness = x[members] @ (centres[c] / max(np.linalg.norm(centres[c]), 1e-9))
         best = members[np.argsort(-closeness)]
-        quotes, seen, seen_text = [], set(), set()
+        candidates, seen, seen_text = [], set(), set()
         for i in best:
             comment = int(units["comment_id"].iloc[i])
             if comment not in seen and texts[i] not in seen_text:
                 seen.add(comment)
                 seen_text.add(texts[i])
-                quotes.append({"text": texts[i], "comment_id": comment,
-                               "responded_at": units["responded_at"].iloc[i]})
-            if len(quotes) == 3:
+                candidates.append(i)
+            if len(candidates) == 2 * QUOTES:
                 break
+        if strength is not None:  # of the most typical sentences, quote those that say it most clearly
+            candidates = sorted(candidates, key=lambda i: -strength[i])
+        quotes = [{"text": texts[i], "comment_id": int(units["comment_id"].iloc[i]),
+                   "responded_at": units["responded_at"].iloc[i]} for i in candidates[:QUOTES]]
         monthly = months.iloc[members].value_counts().reindex(all_months, fill_value=0)
         trend = 0.0
         if len(all_months) >= 2:
@@ -138,14 +189,19 @@ def find_themes(units: pd.DataFrame, x: np.ndarray, max_themes: int = 8, seed: i
 
 
 def themes_for_stage(con, filters, stage: str, sentiment: str = "negative", max_themes: int = 8) -> list[Theme]:
-    """Pain-point (negative) or delight (positive) themes among the filtered comments of one stage."""
+    """Pain-point (negative) or delight (positive) themes among the filtered comments of one stage.
+
+    Only sentences of that sentiment count (see dashboard.theme_units for what overrules the tagger),
+    and never an answer that says nothing (is_non_answer)."""
     from journey.store import dashboard
 
     units = dashboard.theme_units(con, filters, stage, sentiment)
+    units = units[~units["text"].map(is_non_answer)] if len(units) else units
     if units.empty:
         return []
+    units = units.reset_index(drop=True)
     x = np.frombuffer(b"".join(units["vector"]), dtype=np.float32).reshape(len(units), -1)
     return find_themes(units.drop(columns=["vector"]), x, max_themes)
 
 
-__all__ = ["Theme", "class_tfidf", "find_themes", "keywords_of", "themes_for_stage"]
+__all__ = ["Theme", "class_tfidf", "find_themes", "is_non_answer", "keywords_of", "themes_for_stage"]

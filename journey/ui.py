@@ -3,7 +3,12 @@ the URL, cached model and reads, the verbatim viewer, chart downloads."""
 
 from __future__ import annotations
 
+import importlib
+import logging
+import re
+import threading
 import time
+import types
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -11,19 +16,25 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
+import altair as alt
 import duckdb
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from journey import auth, exporting, jobs
+from journey import actions, auth, exporting, failures, jobs, personas, throttle
 from journey.config import PROJECT_ROOT, Settings, load_settings
 from journey.embed import Embedder, get_embedder
-from journey.filters import Filters
+from journey.filters import Filters, Window, clamp_day, clamp_range
 from journey.i18n import LANGS, pick_lang, t
 from journey.ingest import RawTable, read_export
-from journey.store import connection, dashboard, tags
+from journey.store import actions as action_store
+from journey.store import connection, dashboard, keys, tags
+from journey.store import personas as persona_store
 from journey.store import review as review_store
 from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -49,6 +60,20 @@ class Page:
     def db(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with connection.Database(self.path).connect() as con:
             yield con
+
+
+# Markdown (and Streamlit's :color[...] and :icon: directives) in text from data — column headers, file
+# names, segment values, taxonomy labels, comments — would render as bold, links or external images;
+# every ASCII punctuation mark is backslash-escaped, and a word joiner after "http", "www" and "@" stops
+# GitHub-style autolinks, so such text shows exactly as written.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www|@)")
+
+
+def plain(text: object) -> str:
+    """`text` for st.markdown, captions, alerts and widget labels, shown literally (never as Markdown)."""
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    return _AUTOLINK.sub(lambda m: m.group(1) + "\u2060", escaped)
 
 
 def current_lang() -> str:
@@ -82,6 +107,9 @@ PAGES = [
     PageSpec("6_review.py", "review", "nav.review", ":material/fact_check:", editor_only=True),
     PageSpec("7_taxonomy.py", "taxonomy", "nav.taxonomy", ":material/category:", editor_only=True),
     PageSpec("8_import.py", "import", "nav.import", ":material/upload_file:", editor_only=True),
+    PageSpec("9_funnel.py", "funnel", "nav.funnel", ":material/filter_alt:"),
+    PageSpec("10_actions.py", "actions", "nav.actions", ":material/build:"),
+    PageSpec("11_personas.py", "personas", "nav.personas", ":material/groups:"),
 ]
 
 # The role the router established in this script run; None when a page runs without it.
@@ -114,6 +142,17 @@ def route() -> None:
     """
     st.set_page_config(page_title="Journey Lens", page_icon=":material/route:", layout="wide")
     lang = current_lang()
+    try:
+        _route(lang)
+    except Exception as err:
+        failure = failures.classify(err, load_settings().db_path)
+        if failure is None:
+            raise  # a bug: Streamlit shows it as usual
+        _LOG.warning("page stopped: %s", failure, exc_info=err)  # the details stay in the server's log
+        st.error(plain(failures.user_line(failure, lang)), icon=":material/error:")
+
+
+def _route(lang: str) -> None:
     config = auth.read_config(_secrets())
     role = signed_in_role(config)
     if role is None:
@@ -134,10 +173,76 @@ def route() -> None:
         job_status(db_path, lang)
     token, db_token = _routed_role.set(role), _routed_db.set((db_path, demo))
     try:
-        navigation.run()
+        with _dashboard_turn(navigation.url_path, lang):
+            navigation.run()
     finally:
         _routed_role.reset(token)
         _routed_db.reset(db_token)
+        _drop_page_data()
+
+
+# A page's module outlives its run: the module's globals and the functions defined in the page (lambdas
+# for widgets) refer to each other, so it waits, with every frame the page made, for Python's cycle
+# collector, whose full passes are rare; with many sessions these piled up (10 sessions on Trends at 100k
+# comments: 1.0 GB, 0.6 GB without). Streamlit makes that module inside StreamlitPage.run(); the stand-in
+# for its `types` below notes which module this thread's page runs in, and after the run the frames and
+# arrays in it are dropped (functions, constants and the page context stay: a download button's lambda
+# may still use them).
+_page_module: ContextVar[types.ModuleType | None] = ContextVar("journey_page_module", default=None)
+
+
+class _NotingModuleTypes:
+    """`types` as streamlit.navigation.page sees it: ModuleType also notes the module made for a page."""
+
+    def __getattr__(self, name: str):
+        return getattr(types, name)
+
+    @staticmethod
+    def ModuleType(name: str, doc: str | None = None) -> types.ModuleType:  # noqa: N802 (types' own name)
+        module = types.ModuleType(name, doc)
+        _page_module.set(module)
+        return module
+
+
+# (st.navigation, a function, hides the package of the same name from `import streamlit.navigation.page`.)
+_streamlit_page = importlib.import_module("streamlit.navigation.page")
+if getattr(_streamlit_page, "types", None) is types:
+    _streamlit_page.types = _NotingModuleTypes()
+
+
+def _drop_page_data() -> None:
+    """Drop the data frames and arrays the page that just ran left in its module."""
+    module = _page_module.get()
+    _page_module.set(None)
+    if module is None:
+        return
+    heavy = (pd.DataFrame, pd.Series, np.ndarray)
+    for name, value in list(vars(module).items()):
+        if isinstance(value, heavy) or (isinstance(value, tuple) and any(isinstance(v, heavy) for v in value)):
+            del vars(module)[name]
+
+
+# A dashboard works on frames of every comment in the period; twenty sessions computing them at once
+# held 3.7 GB at 100k comments. Only this many dashboard runs compute at a time, the others wait their
+# turn: the work is CPU-bound and mostly holds the GIL, so on 2 cores waiting costs them next to nothing,
+# and the first in line is drawn sooner. (The editor pages' long actions, tagging and importing, keep
+# their own pace.)
+_DASHBOARD_TURNS = threading.BoundedSemaphore(load_settings().concurrent_pages)
+
+
+@contextmanager
+def _dashboard_turn(url_path: str, lang: str) -> Iterator[None]:
+    """Hold one of the dashboard turns while a dashboard page runs (a waiting note when all are taken)."""
+    if any(p.url_path == url_path and p.editor_only for p in PAGES):
+        yield
+        return
+    if not _DASHBOARD_TURNS.acquire(blocking=False):
+        with st.spinner(t("app.waiting", lang)):
+            _DASHBOARD_TURNS.acquire()
+    try:
+        yield
+    finally:
+        _DASHBOARD_TURNS.release()
 
 
 def page_setup(editor_only: bool = False) -> Page:
@@ -168,7 +273,7 @@ def sidebar() -> None:
         # Bound to the "lang" key itself, so the choice and current_lang() can never disagree.
         st.segmented_control(t("app.language", lang), LANGS, key="lang", required=True, persist_state="session",
                              format_func=lambda code: {"ja": "日本語", "en": "English"}[code])
-        st.caption(t("app.db", lang, path=load_settings().db_path.name))
+        st.caption(t("app.db", lang, path=plain(load_settings().db_path.name)))
 
 
 # --- the demo's own database -------------------------------------------------------------------------
@@ -347,6 +452,29 @@ def embedder(name: str) -> Embedder:
     return get_embedder(name)
 
 
+def _css_text(text: str) -> str:
+    """A CSS string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def localise_uploader(page: Page, max_mb: int, types: str) -> None:
+    """st.file_uploader writes its button ("Upload") and limits ("200MB per file • CSV") in English whatever
+    the language, with no parameter to change them; in Japanese a style rule shows the page's own words in
+    their place. Only fixed UI strings go into the rule, never anything from the data."""
+    if page.lang == "en":
+        return
+    limit = min(max_mb, int(st.get_option("server.maxUploadSize")))
+    browse = _css_text(page.t("import.browse"))
+    limits = _css_text(page.t("import.limits", mb=limit, types=types))
+    st.html(f"""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: {browse}; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: {limits}; font-size: 0.75rem;}}
+</style>""")
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def read_upload(data: bytes, name: str, max_bytes: int) -> RawTable:
     """read_export for an uploaded file, cached so widget changes do not re-read it."""
@@ -398,6 +526,21 @@ def tagging_notice(page: Page) -> None:
     if page.role == "editor":
         st.button(page.t("tags.retag"), key="retag-now", type="primary", icon=":material/sync:",
                   on_click=start_tagging, args=(page.path, page.settings.embedder))
+def describe_filters(page: Page, filters: Filters) -> str:
+    """The active filters in the page's language, keys shown as labels (captions, chart footers)."""
+    stage_labels, touch_labels = labels_for(active_taxonomy(page), page.lang)
+    feelings = {k: page.t(f"sentiment.{k}") for k in ("positive", "neutral", "negative")}
+    join = "、".join if page.lang == "ja" else ", ".join
+    parts = [f"{filters.start or '…'} – {filters.end or '…'}"] if filters.start or filters.end else []
+    for label, values, names in (("filters.sources", filters.sources, {}), ("filters.questions", filters.questions, {}),
+                                 ("filters.stages", filters.stages, stage_labels),
+                                 ("filters.touchpoints", filters.touchpoints, touch_labels),
+                                 ("filters.sentiments", filters.sentiments, feelings)):
+        if values:
+            parts.append(f"{page.t(label)}: {join(names.get(v, v) for v in values)}")
+    if filters.segment and filters.segment_values:
+        parts.append(f"{filters.segment}: {join(filters.segment_values)}")
+    return " · ".join(parts) or page.t("filters.everything")
 
 
 def labels_for(taxonomy: Taxonomy, lang: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -411,10 +554,29 @@ def labels_for(taxonomy: Taxonomy, lang: str) -> tuple[dict[str, str], dict[str,
 # per language; links must carry keys (stage=purchase) so a copied link opens the same view for anyone.
 
 
+URL_NOTES = "_url_notes"
+# Each URL key with the label of the widget it sets (for the notice when a link does not fit the data).
+URL_LABELS = {"dates": "filters.dates", "source": "filters.sources", "question": "filters.questions",
+              "seg": "filters.segment", "segv": "filters.segment_values", "stage": "filters.stages",
+              "touchpoint": "filters.touchpoints", "sentiment": "filters.sentiments", "measure": "map.measure",
+              "curve": "map.curve_measure", "split": "map.split", "focus": "col.stage", "freq": "trends.freq",
+              "by": "trends.by", "tmeasure": "trends.measure", "change": "trends.change_date",
+              "weekly-dates": "filters.dates"}
+
+
+def _note_adjusted(key: str) -> None:
+    """Remember that the value of `key` (from a link or an earlier view) did not fit the data."""
+    notes = st.session_state.setdefault(URL_NOTES, [])
+    if key not in notes:
+        notes.append(key)
+
+
 def seed_from_url(key: str, kind: str = "str", options: list | None = None) -> None:
     """Before a widget is created: on a session's first sight of `key`, take its value from the URL.
 
     kind: "str" (one value), "list" (several), "dates" (ISO dates), "date" (one ISO date), "bool" (1/true).
+    Values the data does not have (an unknown stage, a mangled date) are dropped and noted for
+    show_url_notes().
     """
     if key in st.session_state or key not in st.query_params:
         return
@@ -430,9 +592,48 @@ def seed_from_url(key: str, kind: str = "str", options: list | None = None) -> N
         else:
             value = raw[0] if raw and (options is None or raw[0] in options) else None
     except (ValueError, IndexError):
+        _note_adjusted(key)
         return  # a mangled link falls back to the defaults
+    if (kind == "list" and len(value) < len([v for v in raw if v])) or (kind == "str" and value is None and raw[0]):
+        _note_adjusted(key)
     if value not in (None, [], ()):
         st.session_state[key] = value
+
+
+def keep_dates_in(key: str, window: Window, single: bool = False) -> None:
+    """Before a date widget: the value the session holds for `key` (from a link, or a view of data that has
+    since changed) is moved inside the data's dates, or dropped for the default when wholly outside, and
+    noted; Streamlit would otherwise stop the page with a value error."""
+    held = st.session_state.get(key)
+    if held is None or not window.first:
+        return
+    if single:
+        fitted = clamp_day(window, held)
+    else:
+        days = tuple(held) if isinstance(held, (list, tuple)) else (held,)
+        fitted = clamp_range(window, days)
+        if fitted is not None and fitted == days:
+            return
+    if fitted == held:
+        return
+    _note_adjusted(key)
+    if fitted is None:
+        del st.session_state[key]
+    else:
+        st.session_state[key] = fitted
+
+
+def show_url_notes(page: "Page", window: Window | None = None) -> None:
+    """One notice naming every setting that was changed to fit the data (then forgotten)."""
+    notes = st.session_state.pop(URL_NOTES, [])
+    if not notes:
+        return
+    names = "、".join(page.t(URL_LABELS.get(k, k)) for k in notes) if page.lang == "ja" else \
+        ", ".join(page.t(URL_LABELS.get(k, k)) for k in notes)
+    text = page.t("url.adjusted", what=names)
+    if window is not None and window.first and {"dates", "change", "weekly-dates"} & set(notes):
+        text += " " + page.t("url.data_dates", first=window.first, last=window.last)
+    st.info(text, icon=":material/link:")
 
 
 def default_unless_set(key: str, default: object) -> dict:
@@ -456,7 +657,7 @@ def write_url(keys: list[str]) -> None:
         st.query_params.from_dict(params)
 
 
-FILTER_KEYS = ["dates", "undated", "source", "question", "seg", "segv", "stage", "touchpoint", "sentiment"]
+FILTER_KEYS = ["dates", "undated", "source", "question", "seg", "segv", "persona", "stage", "touchpoint", "sentiment"]
 
 
 def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
@@ -465,6 +666,7 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
         window = dashboard.data_window(con)
         options = dashboard.filter_options(con)
         undated = dashboard.undated_responses(con)
+    saved = saved_personas(page)
     stage_labels, touch_labels = labels_for(taxonomy, page.lang)
     sentiments = ["positive", "neutral", "negative"]
     seed_from_url("dates", "dates")
@@ -472,7 +674,8 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
     seed_from_url("source", "list", options["sources"])
     seed_from_url("question", "list", options["questions"])
     seed_from_url("seg", "str", list(options["segments"]))
-    seed_from_url("segv", "list")
+    seed_from_url("segv", "list", options["segments"].get(st.session_state.get("seg"), []))
+    seed_from_url("persona", "str", [str(p.id) for p in saved])
     seed_from_url("stage", "list", list(stage_labels))
     seed_from_url("touchpoint", "list", list(touch_labels))
     seed_from_url("sentiment", "list", sentiments)
@@ -480,6 +683,7 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
     every = {"placeholder": page.t("filters.all")}
     with st.sidebar:
         st.markdown(f"**{page.t('filters.title')}**")
+        keep_dates_in("dates", window)
         start, end = window.default_range(30)
         follow_newest_data("dates", (start, end) if start else None, str(page.path))
         value = {} if "dates" in st.session_state else {"value": (start, end) if start else None}
@@ -494,17 +698,25 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
                                format_func=lambda s: s or "—", **keep)
         values = st.multiselect(page.t("filters.segment_values"), options["segments"].get(segment, []),
                                 key="segv", **every, **keep) if segment else []
+        by_id = {str(p.id): p for p in saved}
+        if st.session_state.get("persona") not in ("", None, *by_id):
+            del st.session_state["persona"]  # a persona deleted since this session chose it
+        chosen = st.selectbox(page.t("filters.persona"), [""] + list(by_id), key="persona",
+                              format_func=lambda i: by_id[i].name if i in by_id else "—", **keep) if saved else ""
         stages = st.multiselect(page.t("filters.stages"), list(stage_labels), format_func=stage_labels.get,
                                 key="stage", **every, **keep)
         touchpoints = st.multiselect(page.t("filters.touchpoints"), list(touch_labels),
                                      format_func=touch_labels.get, key="touchpoint", **every, **keep)
         feelings = st.multiselect(page.t("filters.sentiments"), sentiments,
                                   format_func=lambda k: page.t(f"sentiment.{k}"), key="sentiment", **every, **keep)
+    show_url_notes(page, window)
     dates = tuple(dates) if isinstance(dates, (list, tuple)) else ((dates,) if dates else ())
-    return Filters(start=dates[0] if dates else None, end=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
-                   sources=tuple(sources), questions=tuple(questions), segment=segment or None,
-                   segment_values=tuple(values), stages=tuple(stages), touchpoints=tuple(touchpoints),
-                   sentiments=tuple(feelings), undated=bool(include_undated))
+    chosen_filters = Filters(start=dates[0] if dates else None,
+                             end=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
+                             sources=tuple(sources), questions=tuple(questions), segment=segment or None,
+                             segment_values=tuple(values), stages=tuple(stages), touchpoints=tuple(touchpoints),
+                             sentiments=tuple(feelings), undated=bool(include_undated))
+    return personas.with_persona(chosen_filters, by_id.get(chosen) if saved else None)
 
 
 def follow_newest_data(key: str, default: tuple[date, date] | None, scope: str) -> None:
@@ -521,6 +733,18 @@ def follow_newest_data(key: str, default: tuple[date, date] | None, scope: str) 
             st.session_state.pop(key, None)
         else:
             st.session_state[key] = default
+
+
+def saved_personas(page: Page) -> list[personas.Persona]:
+    """Every saved persona, in the order made."""
+    with page.db() as con:
+        return personas.from_frame(persona_store.list_personas(con))
+
+
+def saved_actions(page: Page) -> list[actions.Action]:
+    """Every improvement action, numbered in date order."""
+    with page.db() as con:
+        return actions.from_frame(action_store.list_actions(con))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -540,20 +764,55 @@ def load_facts(page: Page, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame
     return facts(str(page.path), version, filters)
 
 
-@st.dialog("Comment", width="large")
+def estimate_note(page: Page, estimate) -> str:
+    """"95% interval low–high, n = N", and "indicative" below n = 30, for a figure's caption."""
+    shown = "{:+.0f}" if estimate.kind in ("nps", "net") else ("{:.0f}%" if estimate.kind == "share" else "{:.2f}")
+    note = page.t("overview.interval", low=shown.format(estimate.low), high=shown.format(estimate.high), n=estimate.n)
+    return f"{note} · {page.t('overview.indicative')}" if estimate.indicative else note
+
+
+def csat_by_question(page: Page, rows: list) -> None:
+    """CSAT of every question (question, Estimate), each with its own interval and n, in a table: question
+    texts come from the export, so they are shown as plain cells, never as Markdown."""
+    with st.expander(page.t("kpi.csat_by_question", n=len(rows)), icon=":material/table_rows:"):
+        st.dataframe(pd.DataFrame({
+            page.t("col.question"): [q for q, _ in rows],
+            page.t("kpi.card.csat"): [f"{e.value:.0f}%" for _, e in rows],
+            page.t("col.interval"): [f"{e.low:.0f}% – {e.high:.0f}%" for _, e in rows],
+            "n": [e.n for _, e in rows],
+            page.t("col.note"): [page.t("overview.indicative") if e.indicative else "" for _, e in rows],
+        }), hide_index=True, width="stretch")
+
+
 def comment_dialog(page: Page, comment_id: int) -> None:
-    """A comment in full with its scores, date, source and tags."""
+    """A comment in full with its scores, date, source and tags, in a dialog titled in the page's language."""
+    st.dialog(page.t("dialog.title"), width="large")(_comment_detail)(page, comment_id)
+
+
+def _comment_detail(page: Page, comment_id: int) -> None:
+    """The dialog's body. Everything from the data (question, text, file name, scores) is plain text or a
+    table cell, never Markdown; keys are shown as the taxonomy's labels."""
     with page.db() as con:
         detail = dashboard.comment_detail(con, comment_id)
     if detail is None:
         st.warning(page.t("verbatims.gone"))
         return
-    st.markdown(f"**{detail['question']}**")
+    stage_labels, touch_labels = labels_for(active_taxonomy(page), page.lang)
+    st.caption(page.t("col.question"))
+    st.text(detail["question"])
+    st.caption(page.t("col.text"))
     st.text(detail["text"])  # st.text: customer text is never rendered as markdown or HTML
-    st.caption(f"{detail['responded_at']} · {detail['source']} · {page.t('col.line')} {detail['line_no']}")
-    st.write({page.t("col.stage"): detail["stage"], page.t("verbatims.stages"): detail["stages"],
-              page.t("col.touchpoint"): detail["touchpoint"], page.t("col.sentiment"): detail["sentiment"],
-              page.t("verbatims.scores"): detail["scores"] or []})
+    when = detail["responded_at"]
+    stages = [stage_labels.get(k, k) for k in (detail["stages"] or "").split("|") if k]
+    rows = [(page.t("col.date"), f"{when:%Y-%m-%d %H:%M}" if when is not None else "—"),
+            (page.t("col.source"), f"{detail['source']} · {page.t('col.line')} {detail['line_no']}"),
+            (page.t("col.stage"), stage_labels.get(detail["stage"], detail["stage"] or "—")),
+            (page.t("verbatims.stages"), "、".join(stages) if page.lang == "ja" else ", ".join(stages)),
+            (page.t("col.touchpoint"), touch_labels.get(detail["touchpoint"], detail["touchpoint"] or "—")),
+            (page.t("col.sentiment"), page.t(f"sentiment.{detail['sentiment']}") if detail["sentiment"] else "—")]
+    rows += [(page.t("verbatims.score"), score) for score in detail["scores"] or []]
+    st.dataframe(pd.DataFrame(rows, columns=[page.t("dialog.field"), page.t("dialog.value")]), hide_index=True,
+                 width="stretch")
 
 
 def verbatims(page: Page, comments: pd.DataFrame, key: str, limit: int = 200) -> None:
@@ -593,7 +852,8 @@ def signed_in_role(config: auth.AuthConfig) -> str | None:
     """The role of whoever this session belongs to, or None before sign-in. Draws nothing.
 
     Open mode (neither OIDC nor password users configured) makes everyone on this computer an editor and
-    nobody elsewhere anything: server.address keeps it on 127.0.0.1, and this check backs that up.
+    nobody elsewhere anything: server.address keeps it on 127.0.0.1, and this check backs that up. A
+    password sign-in made earlier in this browser comes back from its cookie (a reload, a new tab).
     """
     if config.mode == "open":
         ip = st.context.ip_address  # None on localhost
@@ -601,15 +861,51 @@ def signed_in_role(config: auth.AuthConfig) -> str | None:
     elif config.mode == "oidc":
         role = auth.oidc_role(config, st.user.get("email")) if st.user.get("is_logged_in", False) else None
     else:
+        if not st.session_state.get("user"):
+            user = auth.token_user(_sign_in_key(), config, st.context.cookies.get(auth.COOKIE))
+            if user is not None:
+                st.session_state["user"], st.session_state["role"] = user, auth.user_role(config, user)
         role = st.session_state.get("role", "viewer") if st.session_state.get("user") else None
     if role is not None:
         st.session_state["role"] = role
     return role
 
 
+def _sign_in_key() -> bytes:
+    """The database's key for sign-in cookies, read once per process and database."""
+    path = str(load_settings().db_path)
+    if path not in _SIGN_IN_KEYS:
+        _SIGN_IN_KEYS[path] = connection.Database(Path(path)).run(lambda con: keys.secret(con, keys.SIGN_IN_KEY))
+    return _SIGN_IN_KEYS[path]
+
+
+_SIGN_IN_KEYS: dict[str, bytes] = {}
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+
+
+def _cookie_script(token: str | None) -> None:
+    """Set (or, for None, delete) the sign-in cookie in this browser: a session cookie, sent only to this
+    site (SameSite=Strict), over HTTPS only when the app is served over HTTPS. Streamlit has no API to set
+    a cookie, so a line of script does it; the token is ours (base64url), never text from input."""
+    if token is not None and not _TOKEN.fullmatch(token):
+        raise ValueError("not a sign-in token")
+    value = f"{auth.COOKIE}={token}" if token else f"{auth.COOKIE}=; Max-Age=0"
+    st.html(f"<script>document.cookie = '{value}; Path=/; SameSite=Strict' + "
+            "(location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+
+
+def _wait_text(seconds: float, lang: str) -> str:
+    return t("auth.wait_minutes", lang, n=int(seconds // 60) + 1) if seconds >= 120 else \
+        t("auth.wait_seconds", lang, n=int(seconds) + 1)
+
+
 def sign_in_screen(config: auth.AuthConfig, lang: str) -> None:
     """What is shown instead of the app before sign-in: the OIDC button, the password form (which signs
-    in and reruns), or, in open mode reached from another computer, a refusal."""
+    in and reruns), or, in open mode reached from another computer, a refusal.
+
+    Password guesses are limited per user name and per client (journey.throttle): after a few failures
+    each further try waits longer, and a try made while waiting is refused without checking the password.
+    """
     if config.mode == "open":
         st.error(t("auth.open_remote", lang))
         return
@@ -617,15 +913,27 @@ def sign_in_screen(config: auth.AuthConfig, lang: str) -> None:
     if config.mode == "oidc":
         st.button(t("auth.sign_in_oidc", lang), on_click=st.login, type="primary", key="oidc-login")
         return
+    if st.session_state.pop("clear-cookie", False):
+        _cookie_script(None)
     with st.form("sign-in"):
         user = st.text_input(t("auth.user", lang), key="signin-user")
         password = st.text_input(t("auth.password", lang), type="password", key="signin-password")
         if st.form_submit_button(t("auth.sign_in", lang), type="primary"):
+            ip = st.context.ip_address  # None on this computer
+            tries = throttle.sign_in_keys(user, ip if isinstance(ip, str) else None)
+            wait = throttle.SIGN_IN.wait_s(tries)
+            if wait > 0:
+                st.error(t("auth.too_many", lang, wait=_wait_text(wait, lang)))
+                return
             role = auth.password_role(config, user, password)
             if role is None:
-                st.error(t("auth.wrong", lang))
+                wait = throttle.SIGN_IN.failed(tries)
+                st.error(t("auth.wrong", lang) + (" " + t("auth.too_many", lang, wait=_wait_text(wait, lang))
+                                                   if wait > 0 else ""))
             else:
+                throttle.SIGN_IN.succeeded(tries)
                 st.session_state["user"], st.session_state["role"] = user, role
+                st.session_state["set-cookie"] = auth.issue_token(_sign_in_key(), config, user)
                 st.rerun()
 
 
@@ -635,26 +943,53 @@ def account_sidebar(config: auth.AuthConfig, role: str, lang: str) -> None:
         st.sidebar.caption(t("auth.open_mode", lang))
         return
     user = (st.user.get("email") or "") if config.mode == "oidc" else st.session_state["user"]
-    st.sidebar.caption(t("auth.signed_in", lang, user=user, role=t(f"role.{role}", lang)))
+    st.sidebar.caption(t("auth.signed_in", lang, user=plain(user), role=t(f"role.{role}", lang)))
     if config.mode == "oidc":
         st.sidebar.button(t("auth.sign_out", lang), on_click=st.logout, key="sign-out")
-    elif st.sidebar.button(t("auth.sign_out", lang), key="sign-out"):
-        for key in ("user", "role"):
+        return
+    if "set-cookie" in st.session_state:
+        st.session_state["token"] = st.session_state.pop("set-cookie")
+        with st.sidebar:
+            _cookie_script(st.session_state["token"])
+    if st.sidebar.button(t("auth.sign_out", lang), key="sign-out"):
+        for token in (st.context.cookies.get(auth.COOKIE), st.session_state.get("token")):
+            auth.revoke_token(token)
+        for key in ("user", "role", "token"):
             st.session_state.pop(key, None)
+        st.session_state["clear-cookie"] = True
         st.rerun()
 
 
 def chart_downloads(page: Page, chart, name: str, filters: Filters) -> None:
     """PNG, SVG, and offline Vega-Lite HTML/JSON of a chart, with the active filters written under it."""
-    footer = f"{page.t('report.period')}: {filters.describe()}"
+    footer = f"{page.t('report.period')}: {describe_filters(page, filters)}"
     with st.popover(page.t("export.chart"), icon=":material/download:"):
         for label, suffix, mime, make in (
                 ("PNG", "png", "image/png", lambda: exporting.chart_png(chart, footer)),
                 ("SVG", "svg", "image/svg+xml", lambda: exporting.chart_svg(chart, footer)),
-                ("HTML (Vega-Lite, offline)", "html", "text/html", lambda: exporting.chart_html(chart, footer)),
+                (page.t("export.html"), "html", "text/html", lambda: exporting.chart_html(chart, footer)),
                 ("Vega-Lite JSON", "vl.json", "application/json", lambda: exporting.chart_json(chart, footer))):
             st.download_button(label, make, file_name=f"{name}.{suffix}", mime=mime, key=f"dl-{name}-{suffix}",
                                on_click="ignore")
+
+
+def chart_with_actions(page: Page, make, marks: pd.DataFrame | None, name: str, filters: Filters,
+                       container=None, **options):
+    """Show `make(list_actions=False)` with the improvement actions listed under it as plain text (the
+    owner's words, never Markdown); its downloads carry the list in the chart's subtitle. Returns the chart
+    event (for `on_select`)."""
+    place = container or st.container()
+    # Fit the width only: with Streamlit's default ("fit"), the title, legend and axis titles come out of
+    # the chart's height, squeezing the plot (and clipping the title) as they grow.
+    shown = make(list_actions=False)
+    if not isinstance(shown, alt.FacetChart):  # small multiples keep their own panel widths
+        shown = shown.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    event = place.altair_chart(shown, width="stretch", **options)
+    if marks is not None and not marks.empty:
+        place.text("\n".join([page.t("chart.actions_list")] + marks["label"].tolist()))
+    with place:
+        chart_downloads(page, make(list_actions=True), name, filters)
+    return event
 
 
 @dataclass

@@ -9,7 +9,8 @@ from journey import exporting
 from journey.errors import EmptyPeriod
 from journey.report import build_pack, default_period
 from journey.store import dashboard
-from journey.ui import empty_state, has_data, page_setup
+from journey.filters import clamp_range
+from journey.ui import empty_state, has_data, keep_dates_in, page_setup, show_url_notes
 
 page = page_setup()
 st.title(page.t("nav.weekly"))
@@ -21,9 +22,12 @@ if not has_data(page):
 with page.db() as con:
     since, until = default_period(con)
     window = dashboard.data_window(con)
+keep_dates_in("weekly-dates", window)
+show_url_notes(page, window)
 left, right = st.columns([2, 1])
-chosen = left.date_input(page.t("filters.dates"), value=(since, until), min_value=window.first,
-                         max_value=window.last, key="weekly-dates")
+chosen = left.date_input(page.t("filters.dates"), min_value=window.first, max_value=window.last, key="weekly-dates",
+                         **({} if "weekly-dates" in st.session_state else
+                            {"value": clamp_range(window, (since, until)) or (since, until)}))
 lang = right.segmented_control(page.t("weekly.lang"), ["ja", "en"], default=page.lang, required=True,
                                key="weekly-lang", format_func=lambda c: {"ja": "日本語", "en": "English"}[c])
 if st.button(page.t("weekly.build"), type="primary", key="weekly-build") and len(chosen) == 2:
@@ -49,7 +53,7 @@ if pack:
     c.download_button(page.t("weekly.download_png"), archive.getvalue(), file_name="weekly-review-charts.zip",
                       mime="application/zip", key="weekly-png", on_click="ignore")
     for name, png in pack.pngs.items():
-        st.image(png, caption=name)
+        st.image(png, caption=page.t(f"weekly.chart.{name}"))
 
 st.divider()
 st.subheader(page.t("export.data"))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from journey.store import dashboard, tags
 from journey.taxonomy import PRESET_KEYS, Taxonomy, from_table, load_preset, preset_labels, switch_preset, to_table
-from journey.ui import page_setup, tagging_notice
+from journey.ui import page_setup, plain, tagging_notice
 
 MAX_QUESTIONS = 40  # a survey rarely has more free-text questions; the rest keep their setting
 
@@ -24,7 +24,7 @@ with page.db() as con:
 if active:
     version, _, data = active
     taxonomy = Taxonomy.from_json(data)
-    st.caption(page.t("taxonomy.active", label=taxonomy.label.get(page.lang, taxonomy.key), version=version))
+    st.caption(page.t("taxonomy.active", label=plain(taxonomy.label.get(page.lang, taxonomy.key)), version=version))
 else:
     taxonomy = load_preset("default")
 
@@ -37,7 +37,7 @@ if st.button(page.t("taxonomy.use_preset"), key="use-preset"):
     st.rerun()
 
 columns = {
-    "key": st.column_config.TextColumn("key", disabled=True),
+    "key": st.column_config.TextColumn(page.t("taxonomy.key"), disabled=True),
     "label_ja": st.column_config.TextColumn("ラベル (ja)"), "label_en": st.column_config.TextColumn("Label (en)"),
     "description_ja": st.column_config.TextColumn("説明 (ja)", width="medium"),
     "description_en": st.column_config.TextColumn("Description (en)", width="medium"),
@@ -59,7 +59,7 @@ with tabs[2]:
     for question, count in zip(questions["question"].head(MAX_QUESTIONS), questions["comments"]):
         current = taxonomy.question_stages.get(question, "")
         hints[question] = st.selectbox(
-            page.t("taxonomy.question_label", question=question, n=count), stage_options,
+            page.t("taxonomy.question_label", question=plain(question), n=count), stage_options,
             index=stage_options.index(current) if current in stage_options else 0,
             format_func=lambda k: taxonomy.stage_label(k, page.lang) if k else page.t("taxonomy.question_auto"),
             key="question-stage-" + hashlib.sha1(question.encode()).hexdigest()[:12])

@@ -86,7 +86,7 @@ def test_viewer_sees_dashboards_but_not_import_even_by_url(demo):
 
 EDITOR_PAGES = ["pages/8_import.py", "pages/6_review.py", "pages/7_taxonomy.py"]
 # Keys of the widgets that change data, all on editor pages.
-EDITOR_BUTTONS = {"delete-go", "tag-now", "review-save", "use-preset", "save-taxonomy"}
+EDITOR_BUTTONS = {"delete-go", "purge-go", "tag-now", "review-save", "use-preset", "save-taxonomy"}
 
 
 def editor_controls(at: AppTest) -> list[str]:
@@ -196,3 +196,72 @@ def test_every_page_file_is_routed_and_calls_the_gate_first():
         assert isinstance(first, ast.Call) and getattr(first.func, "id", None) in ("page_setup", "dashboard_setup"), name
         editor_only = any(k.arg == "editor_only" and getattr(k.value, "value", False) for k in first.keywords)
         assert editor_only == next(p.editor_only for p in ui.PAGES if p.file == name), name
+
+
+# --- guesses limited, timing the same for every name, sign-in kept for the browser session ----------
+
+from journey import throttle  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle(monkeypatch):
+    """Each test starts with no failed sign-ins on record (the server keeps one throttle for all sessions)."""
+    monkeypatch.setattr(throttle, "SIGN_IN", throttle.Throttle())
+
+
+def test_an_unknown_user_name_costs_the_same_hashing_as_a_known_one(monkeypatch):
+    """A known name answered in 0.16 s and an unknown one in 0.005 s: names could be found by timing."""
+    import hashlib
+
+    calls = []
+    real = hashlib.pbkdf2_hmac
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", lambda name, pw, salt, n, *a: calls.append((name, n)) or
+                        real(name, pw, salt, n, *a))
+    config = auth.read_config(PASSWORD_SECRETS)
+    auth.password_role(config, "hanako", "wrong password")
+    known = calls[:]
+    calls.clear()
+    auth.password_role(config, "nobody-at-all", "wrong password")
+    assert calls == known == [("sha256", 1000)]
+
+
+def test_guesses_wait_longer_after_a_few_failures():
+    limiter, keys, now = throttle.Throttle(), throttle.sign_in_keys("Hanako", "192.0.2.7"), 1000.0
+    waits = [limiter.failed(keys, now) for _ in range(8)]
+    assert waits[:4] == [0, 0, 0, 0] and waits[4:] == [5, 10, 20, 40]
+    assert limiter.wait_s(keys, now + 39) == 1 and limiter.wait_s(keys, now + 41) == 0
+    assert limiter.wait_s(throttle.sign_in_keys("hanako", "198.51.100.1"), now) == 40  # same name, another client
+    assert limiter.wait_s(throttle.sign_in_keys("taro", "192.0.2.7"), now) == 40       # same client, another name
+    limiter.succeeded(keys)
+    assert limiter.wait_s(keys, now) == 0
+
+
+def test_thirty_wrong_passwords_then_the_right_one_does_not_sign_in(demo):
+    """30 wrong passwords in a row (0.3 s each) and the 31st, right one, still signed in."""
+    at = app_with(PASSWORD_SECRETS)
+    for _ in range(30):
+        sign_in(at, "hanako", "guess")
+    assert any("Too many failed sign-ins" in e.value for e in at.error)
+    sign_in(at, "hanako", "correct horse battery")
+    assert not at.exception, at.exception
+    assert any("Too many failed sign-ins" in e.value and "Try again in" in e.value for e in at.error)
+    assert not at.metric and at.text_input(key="signin-password")  # still the sign-in form
+    other_name = sign_in(app_with(PASSWORD_SECRETS), "taro", "viewer password 1")  # same client, other name
+    assert any("Too many failed sign-ins" in e.value for e in other_name.error)
+
+
+def test_a_sign_in_token_lasts_for_its_session_and_no_longer():
+    config, key, now = auth.read_config(PASSWORD_SECRETS), b"k" * 32, 1_800_000_000.0
+    token = auth.issue_token(key, config, "hanako", now)
+    assert auth.token_user(key, config, token, now + 3600) == "hanako"
+    assert auth.token_user(key, config, token, now + auth.SESSION_HOURS * 3600 + 1) is None   # too old
+    assert auth.token_user(b"x" * 32, config, token, now) is None                             # another database
+    payload, signature = token.split(".")
+    assert auth.token_user(key, config, payload.replace("A", "B", 1) + "." + signature, now) is None  # altered
+    changed = auth.read_config({"journey": {"users": {"hanako": {"password_hash": HASHES["taro"], "role": "editor"}}}})
+    assert auth.token_user(key, changed, token, now) is None                                  # password changed
+    assert auth.token_user(key, auth.read_config({"journey": {"users": {"taro": {}}}}), token, now) is None
+    auth.revoke_token(token, now)
+    assert auth.token_user(key, config, token, now + 60) is None                              # signed out
+    for junk in (None, "", "abc", "a.b.c", "%%%.###"):
+        assert auth.token_user(key, config, junk, now) is None

@@ -81,11 +81,44 @@ def test_adapt_with_a_label_set_accepts_mass_anywhere_in_the_set():
     assert H.adapt(head, x[:1], [["unknown"]]) is head
 
 
+def with_corpus(head: H.Head, x: np.ndarray, y: list[str]) -> H.Head:
+    head.corpus = H.Corpus(x.astype(np.float16), np.arange(len(x)), np.array([KEYS.index(v) for v in y]),
+                           np.ones(len(x)), 1.0)
+    return head
+
+
+def test_refit_learns_the_owner_rows_and_keeps_what_the_corpus_taught():
+    x, y = blobs()
+    head = with_corpus(H.fit(x, y, KEYS), x, y)
+    probe = (np.eye(8)[0] * 2 + np.eye(8)[1] * 0.5)[None].astype(np.float32)  # an "a" the owner calls "b"
+    refitted = H.refit(head, np.repeat(probe, 10, axis=0), [["b"]] * 10, weight=10.0)
+    assert head.proba(probe).argmax() == 0 and refitted.proba(probe).argmax() == 1
+    assert refitted.proba((np.eye(8)[2] * 2)[None].astype(np.float32)).argmax() == 2
+    assert len(refitted.corpus.rows) == len(x) + 10  # a later refit keeps these rows
+    # a set label takes the class of the set the head finds likeliest
+    kept = H.refit(head, probe, [["a", "c"]], weight=1.0)
+    assert kept.corpus.labels[-1] == 0
+
+
+def test_save_and_load_keep_a_shared_corpus(tmp_path):
+    x, y = blobs()
+    first, second = with_corpus(H.fit(x, y, KEYS), x, y), with_corpus(H.fit(x, y, KEYS), x, y)
+    second.corpus.x = first.corpus.x
+    path = tmp_path / "heads.npz"
+    H.save({"one": first, "two": second}, path, {})
+    loaded, _ = H.load(path)
+    assert loaded["one"].corpus.x is loaded["two"].corpus.x
+    assert np.array_equal(loaded["two"].corpus.labels, second.corpus.labels) and loaded["one"].corpus.c == 1.0
+
+
 def test_adapt_prior_follows_a_one_sided_corpus_but_stays_near_the_prior_when_small():
     prior = np.array([0.8, 0.1, 0.1])
     leaning = np.tile([0.1, 0.8, 0.1], (1000, 1))
-    assert H.adapt_prior(leaning, prior, pseudo_count=100)[1] > 0.6
-    assert H.adapt_prior(leaning[:5], prior, pseudo_count=100)[1] < 0.2
+    assert H.adapt_prior(leaning, prior, pseudo_count=100, max_ratio=10)[1] > 0.6
+    assert H.adapt_prior(leaning[:5], prior, pseudo_count=100, max_ratio=10)[1] < 0.2
+    # never more than max_ratio away from the prior, however one-sided the corpus looks
+    capped = H.adapt_prior(leaning, prior, pseudo_count=100, max_ratio=2)
+    assert capped[1] <= 0.2 + 1e-9 and capped[0] >= 0.4 - 1e-9 and np.isclose(capped.sum(), 1)
     assert np.allclose(H.adapt_prior(np.zeros((0, 3)), prior), prior)
 
 
@@ -111,7 +144,8 @@ def test_the_default_model_ships_heads_for_every_stage_touchpoint_and_sentiment(
     usage = heads["stage"].prior[STAGE_KEYS.index("usage")]
     assert usage == pytest.approx(heads["stage"].prior.max()) and usage > 0.5  # real feedback is mostly usage
     assert set(info["decision"]) >= {"minority_threshold", "touches_threshold", "touchpoint_threshold", "rating_weight",
-                                    "question_pseudo_count"}
+                                    "question_pseudo_count", "question_max_ratio", "owner_weight"}
+    assert all(heads[name].corpus is not None for name in ("stage", "touchpoint", "sentiment"))
     assert isinstance(heads["touches"], H.MultiHead) and heads["touches"].keys == STAGE_KEYS[:-1]
     assert info["by_origin"]["real"] >= 2000
 

@@ -46,11 +46,48 @@ def test_csat_is_a_top_two_box_share():
     assert 0 < result.low < 62.5 < result.high < 100
 
 
-def test_csat_share_counts_every_answer_of_several_questions():
-    responses = pd.DataFrame({"csat_n": [2, 0, 1], "csat_top": [1, 0, 1]})  # answers 5 and 3; none; 4
-    result = m.csat_share(responses)
-    assert result.n == 3 and result.value == pytest.approx(200 / 3)
-    assert m.csat_share(responses.iloc[1:2]) is None
+def test_csat_is_per_question_never_pooled():
+    # Three respondents, two questions: overall 5, none, 2; staff 5, 4, 5. Pooled, that read 4 of 5 (n = 5).
+    responses = pd.DataFrame({"response_id": [1, 2, 3], "csat::総合満足度": [5, None, 2],
+                              "csat::スタッフの対応": [5, 4, 5]})
+    assert m.csat_questions(responses) == ["総合満足度", "スタッフの対応"]
+    headline = m.csat_share(responses)
+    assert (headline.n, headline.value) == (2, 50.0)  # the first (most answered overall) question
+    staff = m.csat_share(responses, "スタッフの対応")
+    assert (staff.n, staff.value) == (3, 100.0)
+    assert [(q, e.n) for q, e in m.csat_by_question(responses)] == [("総合満足度", 2), ("スタッフの対応", 3)]
+    assert m.kpis(pd.DataFrame({"sentiment": []}), responses.assign(nps=None))["csat"].n == 2
+    assert m.csat_share(responses.iloc[1:2]) is None and m.csat_share(pd.DataFrame()) is None
+
+
+def test_holm_adjusts_over_the_tests_that_ran():
+    adjusted = m.holm([0.01, None, 0.04, 0.03])
+    assert adjusted[1] is None
+    assert adjusted[0] == pytest.approx(0.03) and adjusted[3] == pytest.approx(0.06)
+    assert adjusted[2] == pytest.approx(0.06)  # never below an adjusted p ranked before it
+    assert m.holm([0.6, 0.5]) == [pytest.approx(1.0), pytest.approx(1.0)]
+
+
+def test_before_after_verdicts_are_corrected_for_multiple_testing():
+    # Seven checks at once. The purchase stage's negative share falls from 50% to 35% (p = 0.03 on its own),
+    # usage's from 50% to 20% (p < 0.0001); nothing else moves. Corrected, only usage is a finding.
+    def side(day: str, purchase_negative: int, usage_negative: int) -> pd.DataFrame:
+        rows = []
+        for stage, negative in (("purchase", purchase_negative), ("usage", usage_negative), ("awareness", 40)):
+            rows += [(stage, "negative" if i < negative else "positive") for i in range(100)]
+        return pd.DataFrame({"stages": [r[0] for r in rows], "sentiment": [r[1] for r in rows],
+                             "responded_at": pd.Timestamp(day), "rating": [3.0, 5.0] * (len(rows) // 2)})
+
+    comments = pd.concat([side("2026-06-01", 50, 50), side("2026-08-01", 35, 20)], ignore_index=True)
+    comments = comments.assign(comment_id=range(len(comments)), response_id=range(len(comments)))
+    responses = pd.DataFrame({"response_id": range(len(comments)), "responded_at": comments["responded_at"],
+                              "nps": [9.0, 5.0] * (len(comments) // 2), "csat::満足度": 4.0})
+    table = m.before_after(comments, responses, "2026-07-01", ["awareness", "purchase", "usage"]).set_index(
+        ["scope", "metric"])
+    purchase, usage = table.loc[("purchase", "negative_share")], table.loc[("usage", "negative_share")]
+    assert purchase["p_value"] < 0.05 <= purchase["p_adjusted"] and purchase["verdict"] == "no_change"
+    assert usage["p_adjusted"] < 0.05 and usage["verdict"] == "improved"
+    assert (table["p_adjusted"].dropna() >= table["p_value"].dropna()).all()
 
 
 def test_ces_keeps_its_direction():

@@ -65,6 +65,47 @@ def test_cli_report_writes_the_pack(tagged, tmp_path, capsys):
                 "--until", "2026-10-01"]) == 2
 
 
+def test_pack_has_the_funnel_the_actions_and_what_moved(tagged):
+    with connection.Database(tagged).connect() as con:
+        pack = report.build_pack(con, date(2026, 10, 1), date(2026, 10, 31), "ja")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pack.pdf)).pages).replace(" ", "")
+    for words in ("ステージ別ファネル", "改善アクションとその効果", "前回のレポートからの有意な動き", "決済画面を刷新",
+                  "比較の基準:2026-08-31〜2026-09-30"):
+        assert words in text
+    assert "funnel" in pack.pngs and pack.pngs["funnel"].startswith(PNG)
+    assert "①" in pack.html and "②" in pack.html  # both actions, numbered as on the charts
+    assert pack.monitor["baseline"] == {"since": "2026-08-31", "until": "2026-09-30", "source": "previous"}
+    assert pack.monitor["checks"] >= 7 + 16
+
+
+def test_cli_report_records_runs_and_writes_flags_beside_the_pack(tagged, tmp_path, capsys):
+    import json
+
+    from journey.store import reports
+
+    out = tmp_path / "week1"
+    assert cli(["report", "--db", str(tagged), "--out", str(out), "--since", "2026-09-01", "--until", "2026-09-30",
+                "--flags", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    flags = json.loads((out / "flags.json").read_text(encoding="utf-8"))
+    assert printed["flags"] == len(flags["flags"]) and str(out / "flags.json") in printed["files"]
+    assert flags["baseline"]["source"] == "previous" and flags["period"] == {"since": "2026-09-01",
+                                                                           "until": "2026-09-30"}
+    assert all({"kind", "key", "before", "after", "q_value", "verdict"} <= set(f) for f in flags["flags"])
+    # The next scheduled run compares with the last report's period, not merely the one before it.
+    assert cli(["report", "--db", str(tagged), "--out", str(tmp_path / "week2"), "--since", "2026-10-15",
+                "--until", "2026-10-31", "--flags"]) == 0
+    second = json.loads((tmp_path / "week2" / "flags.json").read_text(encoding="utf-8"))
+    assert second["baseline"] == {"since": "2026-09-01", "until": "2026-09-30", "source": "report"}
+    with connection.Database(tagged).connect() as con:
+        assert reports.last_run_before(con, date(2026, 11, 1)) == (date(2026, 10, 15), date(2026, 10, 31))
+        runs = connection.scalar(con, "SELECT count(*) FROM report_runs")
+    assert cli(["report", "--db", str(tagged), "--out", str(tmp_path / "week3"), "--since", "2026-11-01",
+                "--until", "2026-11-07", "--no-record"]) == 0
+    with connection.Database(tagged).connect() as con:
+        assert connection.scalar(con, "SELECT count(*) FROM report_runs") == runs
+
+
 def test_cli_report_on_an_empty_database_is_a_clear_error(db_path, tmp_path, capsys):
     assert cli(["report", "--db", str(db_path), "--out", str(tmp_path)]) == 1
     assert "import exports first" in capsys.readouterr().err
@@ -83,6 +124,25 @@ def test_chart_png_and_svg_render_japanese_with_the_bundled_font():
     html = exporting.chart_html(chart, "期間")
     assert "<script" in html and "cdn.jsdelivr" not in html  # Vega bundled: works offline
     assert '"vconcat"' in exporting.chart_json(chart, "期間")
+
+
+def test_chart_html_keeps_data_inside_its_json_block():
+    """A segment value "</script><script>…" closed vl_convert's script block and ran in the exported page."""
+    import json
+    import re
+
+    import altair as alt
+
+    attack = "</script><script>document.title='pwned'</script><!--"
+    frame = pd.DataFrame({"segment": [attack, "東京 & <b>大阪</b>"], "n": [3, 5]})
+    html = exporting.chart_html(alt.Chart(frame).mark_bar().encode(x="segment", y="n"), f"期間; {attack}")
+    assert attack not in html and "<b>大阪" not in html
+    assert html.count("</script>") == 3  # the Vega bundle, the spec, the call; none from the data
+    block = re.search(r'<script type="application/json" id="vega-spec">(.*?)</script>', html, re.S).group(1)
+    spec = json.loads(block)  # the escapes are plain JSON: the chart still gets the values as written
+    values = [row["segment"] for rows in spec["datasets"].values() for row in rows]
+    assert values == [attack, "東京 & <b>大阪</b>"]
+    assert spec["vconcat"][1]["data"]["values"][0]["note"] == f"期間; {attack}"
 
 
 def test_parquet_and_csv_exports_carry_masked_text(db_path, tmp_path):
@@ -159,3 +219,26 @@ def test_the_pack_names_the_tags_with_the_taxonomy_they_were_made_with(tagged):
         finally:
             con.execute("DELETE FROM taxonomy WHERE version = 2")
     assert "Dining experience" in pack.html and "Stay &amp; visit" not in pack.html
+@pytest.mark.parametrize("lang, words", [("ja", ("クリック", "選ぶ", "選択")), ("en", ("click", "select"))])
+def test_the_pack_never_asks_paper_to_be_clicked(tagged, monkeypatch, lang, words):
+    drawn = []
+    original = exporting.chart_png
+    monkeypatch.setattr(exporting, "chart_png", lambda chart, footer="": drawn.append(chart.to_json()) or
+                        original(chart, footer))
+    with connection.Database(tagged).connect() as con:
+        pack = report.build_pack(con, date(2026, 7, 1), date(2026, 7, 31), lang)
+    assert len(drawn) == len(pack.pngs) >= 2
+    text = " ".join(drawn).lower() + pack.html.lower()
+    assert not [word for word in words if word in text]
+    assert '"select"' not in text.replace(" ", "")  # no selection parameter left in a static image
+
+
+def test_pack_gives_csat_per_question_and_corrects_for_multiple_testing(tagged):
+    with connection.Database(tagged).connect() as con:
+        pack = report.build_pack(con, date(2026, 8, 1), date(2026, 10, 31), "en")
+        overall = con.execute("""SELECT count(*) FROM scores s JOIN responses r ON r.id = s.response_id
+                                 WHERE s.question = '総合的な満足度' AND r.responded_at >= '2026-08-01'""").fetchone()[0]
+    assert "CSAT (top-two-box share), 総合的な満足度: " in pack.html
+    assert "CSAT (top-two-box share), スタッフの対応はいかがでしたか？: " in pack.html
+    assert f"n = {overall}]" in pack.html  # the headline question's own n, not every CSAT answer pooled
+    assert "Holm-corrected" in pack.html or "No significant change" in pack.html

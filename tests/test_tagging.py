@@ -106,8 +106,19 @@ def test_a_question_whose_answers_lean_one_way_shifts_its_prior():
     borderline = 0.5 * axis(stage_axis("loyalty")) + 0.5 * axis(stage_axis("usage"))
     x = np.vstack([axis(stage_axis("loyalty"))] * 40 + [borderline, borderline])
     units = toy_units(42, question=["推奨項目"] * 41 + ["満足度の理由"])
-    _, comments = tag_vectors(x, units, toy_model(question_pseudo_count=20.0), OwnerLabels.empty(DIM), {})
+    _, comments = tag_vectors(x, units, toy_model(question_pseudo_count=20.0, question_max_ratio=30.0),
+                              OwnerLabels.empty(DIM), {})
     assert comments["stage"].iloc[40] == "loyalty" and comments["stage"].iloc[41] == "usage"
+
+
+def test_a_corpus_that_leans_slightly_one_way_does_not_collapse_into_one_stage():
+    # Reviews of a trade the heads never saw lean a little towards consideration: EM alone would feed
+    # that lean back until every review is consideration; the bounded prior keeps them usage.
+    lean = 0.55 * axis(stage_axis("consideration")) + 0.45 * axis(stage_axis("usage"))
+    x = np.vstack([lean] * 200)
+    _, comments = tag_vectors(x, toy_units(200), toy_model(question_pseudo_count=20.0, question_max_ratio=4.0),
+                              OwnerLabels.empty(DIM), {})
+    assert (comments["stage"] == "usage").all()
 
 
 def test_touchpoint_column_wins_over_inference():

@@ -1,9 +1,18 @@
-"""Themes: Japanese tokenised with SudachiPy, c-TF-IDF names, clusters with representative quotes."""
+"""Themes: Japanese tokenised with SudachiPy, c-TF-IDF names, clusters with representative quotes; pain
+themes from negative sentences only, never a non-answer or a mask token."""
+
+import csv
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from journey.themes import class_tfidf, find_themes, keywords_of
+from journey.embed import HashingEmbedder
+from journey.filters import Filters
+from journey.ingest import import_file
+from journey.store import connection, tags
+from journey.tagging import tag_database
+from journey.themes import class_tfidf, find_themes, is_non_answer, keywords_of, themes_for_stage
 
 
 def test_japanese_is_tokenised_not_split_on_spaces():
@@ -36,3 +45,127 @@ def test_find_themes_groups_similar_sentences_and_quotes_the_closest():
     assert len(themes[0].quotes) == 3 and all("駐車場" in q["text"] for q in themes[0].quotes)
     assert len({q["text"] for q in themes[0].quotes}) == 3  # no quote twice
     assert themes[0].monthly == {"2026-05": 8, "2026-06": 2}
+
+
+# --- honest themes: the right sentiment, no non-answers, no mask tokens -------------------------
+
+
+@pytest.mark.parametrize("text", ["特になし", "特になし。", "なし", "特に無し", "特にありません", "特にないです",
+                                  "特に問題なし", "n/a", "N/A", "None.", "nothing", "No comment", "-", "…",
+                                  "ありがとうございました！", "Thanks!"])
+def test_non_answers_are_recognised(text):
+    assert is_non_answer(text)
+
+
+@pytest.mark.parametrize("text", ["駐車場がない", "ない物が多い", "特に接客が良かった", "ナシゴレンが美味しい",
+                                  "Nothing beats this coffee", "No parking at all", "ありがとうの一言が欲しい"])
+def test_answers_with_content_are_not_non_answers(text):
+    assert not is_non_answer(text)
+
+
+def test_mask_tokens_and_html_entities_are_never_key_words():
+    words = keywords_of("[name]さんの対応が丁寧だった。[email]に連絡&hellip;")
+    assert "対応" in words
+    assert not {"name", "ネーム", "email", "hellip", "メール"} & set(words)
+    assert keywords_of("Ask [name] at the counter&hellip; great") == ["ask", "counter", "great"]
+
+
+def test_quotes_are_the_clearest_of_the_most_typical_sentences():
+    x = np.tile(np.eye(4)[0], (6, 1)).astype(np.float32)
+    x[:, 1] = np.linspace(0.0, 0.05, 6)  # the first sentence is the most typical
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    units = pd.DataFrame({"text": [f"駐車場が狭い{i}" for i in range(6)], "comment_id": range(6),
+                          "responded_at": pd.to_datetime(["2026-05-01"] * 6),
+                          "strength": [0.1, 0.2, 3.0, 0.3, 2.0, 1.0]})
+    quotes = [q["text"] for q in find_themes(units, x, max_themes=1)[0].quotes]
+    assert quotes == ["駐車場が狭い2", "駐車場が狭い4", "駐車場が狭い5"]
+
+
+SURVEY = [("回答日時", "交通手段の満足度", "交通手段の満足度の理由", "ご意見")] + [
+    (f"2026-05-{day:02d} 10:00", score, reason, opinion) for day, (score, reason, opinion) in enumerate([
+        ("とても満足", "道も空いていて運転しやすかった。", "特になし"),
+        ("とても不満", "駐車場が狭くて停められなかった。", "駐車場をもっと広くしてほしいです。"),
+        ("不満", "駐車場の入口が分かりにくかった。", "特になし"),
+        ("とても満足", "駐車場が広くて停めやすかった。", "なし"),
+        ("どちらでもない", "駐車場の案内が少なかった。", "n/a"),
+        ("不満", "駐車場までの道が混んでいた。", "特にありません"),
+        ("とても不満", "駐車場の料金が高すぎる。", "[name]さんの駐車場の誘導が遅かった。"),
+    ], start=1)]
+
+
+@pytest.fixture
+def misread_survey(db_path, tmp_path):
+    """A survey whose every sentence the tagger read as a negative remark about usage: the misreading the
+    weekly pack quoted as a pain point (「道も空いていて運転しやすかった」 under 不満)."""
+    path = tmp_path / "survey.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(SURVEY)
+    import_file(path, db_path, overrides=["comment=交通手段の満足度の理由", "comment=ご意見",
+                                          "score:csat_1_5=交通手段の満足度"])
+    with connection.Database(db_path).connect() as con:
+        tag_database(con, HashingEmbedder())
+        con.execute("UPDATE tags SET stage = 'usage', sentiment = 'negative', sentiment_score = -1.0")
+        con.execute("UPDATE comment_tags SET stage = 'usage', stages = 'usage', sentiment = 'negative'")
+    return db_path
+
+
+COMPLAINTS = {"駐車場が狭くて停められなかった。", "駐車場の入口が分かりにくかった。", "駐車場の案内が少なかった。",
+              "駐車場までの道が混んでいた。", "駐車場の料金が高すぎる。", "駐車場をもっと広くしてほしいです。",
+              "[name]さんの駐車場の誘導が遅かった。"}
+
+
+def theme_texts(db_path, sentiment: str = "negative") -> tuple[set[str], list]:
+    """(every sentence the themes are built from, the themes)."""
+    from journey.store import dashboard
+
+    with connection.Database(db_path).connect() as con:
+        units = dashboard.theme_units(con, Filters(), "usage", sentiment)
+        found = themes_for_stage(con, Filters(), "usage", sentiment)
+    return set(units["text"]), found
+
+
+def test_praise_given_with_the_top_score_is_never_a_pain_point(misread_survey):
+    texts, found = theme_texts(misread_survey)
+    assert "道も空いていて運転しやすかった。" not in texts and "駐車場が広くて停めやすかった。" not in texts
+    assert COMPLAINTS <= texts  # a reason given with 不満 or どちらでもない stays, and so do other answers
+    assert sum(theme.size for theme in found) == len(COMPLAINTS)
+
+
+def test_non_answers_and_mask_tokens_never_become_themes(misread_survey):
+    _, found = theme_texts(misread_survey)
+    quotes = {q["text"] for theme in found for q in theme.quotes}
+    words = {w for theme in found for w in theme.keywords}
+    assert quotes and quotes <= COMPLAINTS  # 特になし, なし, n/a, 特にありません are never quoted
+    assert not {"name", "ネーム", "なし", "特に"} & words
+
+
+def test_an_owner_correction_of_a_one_sentence_comment_decides_its_sentiment(misread_survey):
+    with connection.Database(misread_survey).connect() as con:
+        comment = con.execute("SELECT comment_id FROM units WHERE text = ?", ["駐車場の案内が少なかった。"]).fetchone()[0]
+        tags.save_human_tag(con, comment, sentiment="positive")
+    pains, _ = theme_texts(misread_survey)
+    _, praise = theme_texts(misread_survey, "positive")
+    assert {t for t in pains if not is_non_answer(t)} == COMPLAINTS - {"駐車場の案内が少なかった。"}
+    assert [q["text"] for theme in praise for q in theme.quotes] == ["駐車場の案内が少なかった。"]
+def test_two_sessions_can_name_themes_at_the_same_time():
+    """A Sudachi tokenizer refuses a second thread ("Tokenizer is already in use"): two sessions drawing
+    the Stage page at once got that traceback."""
+    import threading
+
+    failures, text = [], "駐車場が狭くて停めにくかった。ログインの不具合が直らない。" * 20
+    barrier = threading.Barrier(4)
+
+    def session() -> None:
+        barrier.wait()
+        for _ in range(30):
+            try:
+                assert "駐車場" in keywords_of(text)
+            except Exception as err:  # noqa: BLE001  (every failure is the finding)
+                failures.append(f"{type(err).__name__}: {err}")
+
+    threads = [threading.Thread(target=session) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

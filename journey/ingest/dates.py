@@ -4,7 +4,7 @@ European (14.03.2026), review sites ("Reviewed in Japan on March 1, 2026", "2026
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 import pandas as pd
 
@@ -22,6 +22,11 @@ FORMATS = [
     "%m/%d/%y %H:%M", "%m/%d/%y",
 ]
 
+
+# Answers dated before this, or more than a year after today, are typing or export errors (0001-01-01,
+# 9999-12-31, Excel's day zero 1899-12-30), not feedback.
+EARLIEST = date(1980, 1, 1)
+LATEST_AHEAD = timedelta(days=366)
 
 _FAST = ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"]
 
@@ -99,3 +104,15 @@ def parse_dates(values: pd.Series, tz: tzinfo | None = None) -> tuple[pd.Series,
 
 def _local_zone() -> tzinfo:
     return datetime.now(timezone.utc).astimezone().tzinfo or timezone.utc
+
+
+def window(today: date | None = None) -> tuple[date, date]:
+    """The dates an answer can have: EARLIEST to a year after `today`."""
+    today = today or date.today()
+    return EARLIEST, today + LATEST_AHEAD
+
+
+def outside_window(parsed: pd.Series, today: date | None = None) -> pd.Series:
+    """Mask of parsed dates before EARLIEST or more than a year after `today` (NaT is not outside)."""
+    first, last = window(today)
+    return parsed.notna() & ((parsed < pd.Timestamp(first)) | (parsed >= pd.Timestamp(last + timedelta(days=1))))

@@ -8,4 +8,8 @@
 - embeddings: units and the embedding cache
 - tags: taxonomy versions, automatic tags, the owner's corrections
 - dashboard: filtered facts for the dashboards, comment detail, the data export
+- funnel: funnel count tables (counts per period and stage), their history and rejected rows
+- actions: improvement actions (date, stage and/or touchpoint, what was changed)
+- personas: named sets of segment filters
+- reports: the scheduled report's runs and the flags they raised
 """

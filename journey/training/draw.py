@@ -128,6 +128,11 @@ def draw() -> dict[str, list[dict]]:
         "evalextra": _targeted(rng, clothing_eval, {k: CLOTHING_TERMS[k] for k in ("support", "consideration")},
                                45, taken)
         + _targeted(rng, fukui_eval, {k: FUKUI_TERMS[k] for k in ("support", "consideration")}, 30, taken),
+        # A second targeted training round: real examples of the stages the first round had few of.
+        "train2": _targeted(rng, fukui_train, {k: FUKUI_TERMS[k] for k in ("purchase", "awareness", "consideration",
+                                                                          "support")}, 75, taken)
+        + _targeted(rng, clothing_train, {k: CLOTHING_TERMS[k] for k in ("consideration", "support", "purchase",
+                                                                        "awareness_interest", "loyalty")}, 50, taken),
     }
 
 

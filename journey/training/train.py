@@ -76,6 +76,19 @@ def real_mix_prior(frame: pd.DataFrame, column: str, keys: list[str], smoothing:
     return prior / prior.sum()
 
 
+USAGE_SHARE = 0.80  # LABELLING.md: about 80% of randomly drawn survey and review comments are about usage
+
+
+def stage_prior(frame: pd.DataFrame) -> np.ndarray:
+    """The stage mix of real feedback: usage at the share LABELLING.md states for randomly drawn comments,
+    the rest split as the randomly drawn real training rows split it. Two sources would otherwise set the
+    mix for every trade (the survey's 72% usage, the reviews' 99%)."""
+    mix = real_mix_prior(frame, "stage", STAGE_KEYS)
+    usage = STAGE_KEYS.index("usage")
+    rest = np.delete(mix, usage)
+    return np.insert(rest / rest.sum() * (1 - USAGE_SHARE), usage, USAGE_SHARE)
+
+
 # --- cross-validation ------------------------------------------------------------------------------
 
 
@@ -91,15 +104,16 @@ def group_folds(groups: pd.Series, folds: int, seed: int = 0) -> np.ndarray:
 
 
 def cross_validated_logits(x: np.ndarray, labels: list[str], keys: list[str], weights: np.ndarray, c: float,
-                           fold: np.ndarray) -> np.ndarray:
-    """Balanced logits of each row from a head trained on the other folds."""
+                           fold: np.ndarray) -> tuple[np.ndarray, dict[int, H.Head]]:
+    """Balanced logits of each row from a head trained on the other folds, and those heads by fold."""
     out = np.zeros((len(x), len(keys)), np.float32)
     labels_arr = np.array(labels, dtype=object)
+    heads = {}
     for f in np.unique(fold):
         train, test = fold != f, fold == f
-        head = H.fit(x[train], list(labels_arr[train]), keys, weights[train], c=c)
-        out[test] = head.logits(x[test])
-    return out
+        heads[int(f)] = H.fit(x[train], list(labels_arr[train]), keys, weights[train], c=c)
+        out[test] = heads[int(f)].logits(x[test])
+    return out, heads
 
 
 # --- the heads -------------------------------------------------------------------------------------
@@ -110,17 +124,20 @@ def origin_weights(frame: pd.DataFrame, recipe: Recipe) -> np.ndarray:
 
 
 def train_head(name: str, x: np.ndarray, frame: pd.DataFrame, column: str, keys: list[str], c: float,
-               weights: np.ndarray, prior: np.ndarray, fold: np.ndarray, calibrate: np.ndarray) -> tuple[H.Head, np.ndarray]:
+               weights: np.ndarray, prior: np.ndarray, fold: np.ndarray,
+               calibrate: np.ndarray) -> tuple[H.Head, np.ndarray, dict[int, H.Head]]:
     """The head fitted on every row, its temperature fitted on cross-validated logits of the `calibrate`
-    rows (real comments), and those cross-validated logits (for thresholds and the summary)."""
+    rows (real comments), those cross-validated logits (for thresholds and the summary) and the heads of
+    the folds (calibrated alike, for simulating the owner's corrections)."""
     labels = frame[column].tolist()
-    logits = cross_validated_logits(x, labels, keys, weights, c, fold)
+    logits, fold_heads = cross_validated_logits(x, labels, keys, weights, c, fold)
     y = np.array([keys.index(v) for v in labels])
     temperature = H.fit_temperature(logits[calibrate], y[calibrate], prior)
     head = H.fit(x, labels, keys, weights, c=c, prior=prior)
-    head.temperature = temperature
-    head.meta = {"name": name, "rows": int(len(x)), "c": c}
-    return head, logits / temperature
+    for h in (head, *fold_heads.values()):
+        h.temperature, h.prior = temperature, prior
+        h.meta = {"name": name, "rows": int(len(x)), "c": c}
+    return head, logits / temperature, fold_heads
 
 
 def choose(candidates, score_of):
@@ -129,12 +146,13 @@ def choose(candidates, score_of):
     return candidates[int(np.argmax(scores))]
 
 
-def question_prior_rows(balanced: np.ndarray, questions: pd.Series, prior: np.ndarray, pseudo_count: float) -> np.ndarray:
+def question_prior_rows(balanced: np.ndarray, questions: pd.Series, prior: np.ndarray, pseudo_count: float,
+                        max_ratio: float) -> np.ndarray:
     """Per row: its question's class mix by EM over that question's rows (as the app does per corpus)."""
     priors = np.tile(prior, (len(balanced), 1))
     for _, index in questions.groupby(questions).groups.items():
         rows = questions.index.get_indexer(index)
-        priors[rows] = H.adapt_prior(balanced[rows], prior, pseudo_count)
+        priors[rows] = H.adapt_prior(balanced[rows], prior, pseudo_count, max_ratio)
     return priors
 
 
@@ -151,13 +169,14 @@ def stage_decision(frame: pd.DataFrame, logits: np.ndarray, prior: np.ndarray, t
     questions = frame["question"].fillna("").reset_index(drop=True)
     options = []
     for pseudo in (50.0, 100.0, 200.0, 400.0):
-        probs = H.softmax(logits + np.log(question_prior_rows(balanced, questions, prior, pseudo)))
-        for t in np.round(np.arange(0.2, 0.91, 0.05), 2):
-            chosen = decide_stage(probs, STAGE_KEYS, float(t))["key"].to_numpy()
-            quality = np.mean([_f1(chosen[real], gold[real], s) for s in corpus.STAGES]) \
-                + (chosen[random_rows] == gold[random_rows]).mean()
-            options.append((quality, pseudo, float(t), chosen))
-    quality, pseudo, threshold, chosen = max(options, key=lambda o: o[0])
+        for ratio in (2.0, 4.0, 8.0):
+            probs = H.softmax(logits + np.log(question_prior_rows(balanced, questions, prior, pseudo, ratio)))
+            for t in np.round(np.arange(0.2, 0.91, 0.05), 2):
+                chosen = decide_stage(probs, STAGE_KEYS, float(t))["key"].to_numpy()
+                quality = np.mean([_f1(chosen[real], gold[real], s) for s in corpus.STAGES]) \
+                    + (chosen[random_rows] == gold[random_rows]).mean()
+                options.append((quality, pseudo, ratio, float(t), chosen))
+    quality, pseudo, ratio, threshold, chosen = max(options, key=lambda o: o[0])
     gold_sets = [set(v.split("|")) for v in frame["stages"]]
 
     def sets_quality(t: float) -> float:
@@ -173,8 +192,8 @@ def stage_decision(frame: pd.DataFrame, logits: np.ndarray, prior: np.ndarray, t
         cv[source] = {"stage_macro_f1": round(float(np.mean([_f1(chosen[rows], gold[rows], k) for k in present])), 3),
                       "stage_accuracy_random": round(float((chosen[drawn] == gold[drawn]).mean()), 3),
                       "always_usage_random": round(float((gold[drawn] == "usage").mean()), 3)}
-    return {"question_pseudo_count": pseudo, "minority_threshold": threshold, "touches_threshold": touch,
-            "cross_validated": cv}
+    return {"question_pseudo_count": pseudo, "question_max_ratio": ratio, "minority_threshold": threshold,
+            "touches_threshold": touch, "cross_validated": cv}
 
 
 def other_decisions(frame: pd.DataFrame, touch_p: np.ndarray, sent_p: np.ndarray) -> dict:
@@ -223,6 +242,57 @@ def _set_f1(pred: list[set], gold: list[set], rows: np.ndarray, key: str) -> flo
     return 2 * tp / denominator if denominator else 0.0
 
 
+def owner_weight(frame: pd.DataFrame, x: np.ndarray, weights: np.ndarray, head: H.Head, c: float,
+                 decision: dict, folds: int = 3, seed: int = 7) -> tuple[float, dict]:
+    """How much one owner's correction weighs against one read training row when the heads are refitted
+    with the corrections added, chosen by simulating the Review page on each real source: 10, then 30,
+    corrections per stage from the source's other folds join the training rows, and the refitted head
+    tags the held-out fold with its question priors. Two owners are simulated: one of a source the
+    heads were trained on (the other folds stay in training), and a new one (none of the source's rows
+    in training). The weight with the best stage macro-F1 plus accuracy at the real mix, averaged over
+    sources, owners and amounts, wins."""
+    from journey.tagging import decide_stage
+
+    rng = np.random.default_rng(seed)
+    real = (frame["origin"] == "real").to_numpy()
+    random_rows = (frame["draw"] == "random").to_numpy()
+    gold = frame["stage"].to_numpy()
+    questions = frame["question"].fillna("").reset_index(drop=True)
+    options = (1.0, 3.0, 10.0, 30.0)
+    totals = {w: [] for w in options}
+    for source in sorted(frame.loc[real, "source"].unique()):
+        mine = real & (frame["source"] == source).to_numpy()
+        rows = np.flatnonzero(mine)
+        fold = rng.permutation(np.arange(len(rows)) % folds)
+        present = [k for k in corpus.STAGES if (gold[mine] == k).sum() >= 15]
+        drawn = mine & random_rows
+        for new_owner in (False, True):
+            for per_stage in (10, 30):
+                chosen = {w: np.empty(len(frame), dtype=object) for w in options}
+                for f in range(folds):
+                    pool, test = rows[fold != f], rows[fold == f]
+                    base = ~mine if new_owner else np.isin(np.arange(len(frame)), test, invert=True)
+                    start = H.fit(x[base], list(gold[base]), STAGE_KEYS, weights[base], c=c, prior=head.prior)
+                    picks = np.array([i for key in STAGE_KEYS
+                                      for i in rng.permutation(pool[gold[pool] == key])[:per_stage]], int)
+                    train_rows = np.concatenate([np.flatnonzero(base), picks])
+                    for w in options:
+                        refit = H.fit(x[train_rows], list(gold[train_rows]), STAGE_KEYS,
+                                      np.concatenate([weights[base], np.full(len(picks), w)]), c=c,
+                                      prior=head.prior, start=start)
+                        logits = refit.logits(x[test]) / head.temperature
+                        priors = question_prior_rows(H.softmax(logits), questions.iloc[test].reset_index(drop=True),
+                                                     head.prior, decision["question_pseudo_count"],
+                                                     decision["question_max_ratio"])
+                        chosen[w][test] = decide_stage(H.softmax(logits + np.log(priors)), STAGE_KEYS,
+                                                       decision["minority_threshold"])["key"].to_numpy()
+                for w in options:
+                    totals[w].append(np.mean([_f1(chosen[w][mine], gold[mine], k) for k in present])
+                                     + (chosen[w][drawn] == gold[drawn]).mean())
+    results = {w: round(float(np.mean(v)), 3) for w, v in totals.items()}
+    return max(results, key=results.get), results
+
+
 def cross_validated_touches(x: np.ndarray, label_sets: list[set[str]], weights: np.ndarray, c: float,
                             fold: np.ndarray) -> np.ndarray:
     out = np.zeros((len(x), len(corpus.STAGES)))
@@ -234,19 +304,19 @@ def cross_validated_touches(x: np.ndarray, label_sets: list[set[str]], weights: 
 
 
 def fit_heads(frame: pd.DataFrame, weak: pd.DataFrame, embed: Callable[[list[str]], np.ndarray],
-              recipe: Recipe) -> tuple[dict[str, H.Head | H.MultiHead], dict]:
+              recipe: Recipe, owner_weight_from: dict | None = None) -> tuple[dict[str, H.Head | H.MultiHead], dict]:
     """(heads, info): the heads fitted on every row, temperatures and decision settings fitted on
-    cross-validated predictions of the real rows, with the settings in `info`."""
+    cross-validated predictions of the real rows, with the settings in `info`. `owner_weight_from` (a
+    decision dict) skips simulating the owner's corrections and takes their weight from it."""
     x, _, _ = embed_comments(frame["text"].tolist(), embed)
     xw, _, _ = embed_comments(weak["text"].tolist(), embed) if len(weak) else (np.zeros((0, x.shape[1])), None, None)
     frame = frame.assign(touchpoint=frame["touchpoint"].fillna("none")).reset_index(drop=True)
     weights = origin_weights(frame, recipe)
     fold = group_folds(frame["group"], recipe.folds)
     real = (frame["origin"] == "real").to_numpy()
-    stage_prior = real_mix_prior(frame, "stage", STAGE_KEYS)
-    stage, stage_cv = train_head("stage", x, frame, "stage", STAGE_KEYS, recipe.c_stage, weights, stage_prior,
-                                 fold, real)
-    touch, touch_cv = train_head("touchpoint", x, frame, "touchpoint", TOUCH_KEYS, recipe.c_touchpoint, weights,
+    stage, stage_cv, _ = train_head("stage", x, frame, "stage", STAGE_KEYS, recipe.c_stage, weights,
+                                    stage_prior(frame), fold, real)
+    touch, touch_cv, _ = train_head("touchpoint", x, frame, "touchpoint", TOUCH_KEYS, recipe.c_touchpoint, weights,
                                  real_mix_prior(frame, "touchpoint", TOUCH_KEYS), fold, real)
     label_sets = [set(v.split("|")) - {corpus.UNCLASSIFIED} for v in frame["stages"]]
     touches = H.fit_multi(x, label_sets, corpus.STAGES, weights, recipe.c_stage)
@@ -254,20 +324,31 @@ def fit_heads(frame: pd.DataFrame, weak: pd.DataFrame, embed: Callable[[list[str
     touches_cv = cross_validated_touches(x, label_sets, weights, recipe.c_stage, fold)
     both = pd.concat([frame, weak], ignore_index=True)
     weak_fold = group_folds(weak["group"], recipe.folds) if len(weak) else np.zeros(0, int)
-    sent, sent_cv = train_head("sentiment", np.vstack([x, xw]), both, "sentiment", corpus.SENTIMENTS,
+    sent, sent_cv, _ = train_head("sentiment", np.vstack([x, xw]), both, "sentiment", corpus.SENTIMENTS,
                                recipe.c_sentiment, origin_weights(both, recipe),
                                real_mix_prior(frame, "sentiment", corpus.SENTIMENTS),
                                np.concatenate([fold, weak_fold]), np.concatenate([real, np.zeros(len(weak), bool)]))
+    shared = np.vstack([x, xw]).astype(np.float16)
+    for head, column, rows, data, w in ((stage, "stage", np.arange(len(x)), frame, weights),
+                                        (touch, "touchpoint", np.arange(len(x)), frame, weights),
+                                        (sent, "sentiment", np.arange(len(both)), both, origin_weights(both, recipe))):
+        labels = np.array([head.keys.index(v) for v in data[column]])
+        head.corpus = H.Corpus(shared, rows, labels, w, head.meta["c"])
     decision = stage_decision(frame, stage_cv, stage.prior, touches_cv)
+    if owner_weight_from is None:  # the simulation refits the stage head ~100 times: minutes on two cores
+        decision["owner_weight"], by_weight = owner_weight(frame, x, weights, stage, recipe.c_stage, decision)
+    else:
+        decision["owner_weight"], by_weight = owner_weight_from["owner_weight"], "taken from the shipped heads"
     questions = frame["question"].fillna("").reset_index(drop=True)
-    pseudo = decision["question_pseudo_count"]
+    pseudo, ratio = decision["question_pseudo_count"], decision["question_max_ratio"]
 
     def with_question_priors(logits: np.ndarray, prior: np.ndarray) -> np.ndarray:
-        return H.softmax(logits + np.log(question_prior_rows(H.softmax(logits), questions, prior, pseudo)))
+        return H.softmax(logits + np.log(question_prior_rows(H.softmax(logits), questions, prior, pseudo, ratio)))
 
     others = other_decisions(frame, with_question_priors(touch_cv, touch.prior),
                              with_question_priors(sent_cv[:len(frame)], sent.prior))
-    cross_validated = {**decision.pop("cross_validated"), **others.pop("cross_validated")}
+    cross_validated = {**decision.pop("cross_validated"), **others.pop("cross_validated"),
+                       "owner_weight_after_10_and_30_per_stage": by_weight}
     decision.update(others)
     info = {"recipe": asdict(recipe), "rows": int(len(frame)), "weak_rows": int(len(weak)),
             "by_origin": {k: int(v) for k, v in frame["origin"].value_counts().items()},

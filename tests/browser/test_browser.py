@@ -29,7 +29,7 @@ def test_app_loads_and_imports_a_file(server, browser, db_path, tmp_path):
         assert overview.counts(con)["responses"] == 12
 
     page.goto(server, wait_until="networkidle")
-    page.get_by_text("回答・レビュー数").wait_for(timeout=30_000)
+    page.get_by_text("回答数", exact=True).wait_for(timeout=30_000)
     assert page.get_by_text("NPS").count() >= 1
 
 
@@ -74,3 +74,29 @@ def test_clicking_a_heatmap_cell_opens_its_comments(server, browser, db_path):
     page.mouse.click(box["x"] + box["width"] * 0.62, box["y"] + 92)  # first row, 'Booking & ordering' column
     page.get_by_text("Selected:").wait_for(timeout=30_000)
     assert " × " in page.get_by_text("Selected:").first.inner_text()
+
+
+def test_import_page_reads_survey_tool_layouts_and_review_feeds(server, browser, db_path, tmp_path):
+    """Issue 10 in the browser: Qualtrics' header rows are not responses, partial sessions are marked, a
+    respondent who answered nothing is skipped (and downloadable), an App Store feed is read."""
+    page = browser.new_page(locale="ja-JP", viewport={"width": 1400, "height": 1200})
+    page.goto(f"{server}/import", wait_until="networkidle")
+    page.get_by_role("heading", name="取り込み").first.wait_for(timeout=30_000)
+    page.locator("input[type=file]").set_input_files(str(FIXTURES / "qualtrics_current.csv"))
+    page.get_by_text("見出しが 3 行ありました").wait_for(timeout=30_000)
+    page.get_by_text("途中で終わった回答（Partial・未完了）も取り込む").wait_for(timeout=30_000)
+    page.get_by_role("button", name="取り込む", exact=True).click()
+    page.get_by_text("9 件を取り込みました（重複 0・スキップ 1・除外 0、全 10 行）").wait_for(timeout=30_000)
+    page.get_by_text("取り込んだうち 2 件は途中で終わった回答です").wait_for(timeout=30_000)
+    page.get_by_text("スキップした行（分析する内容がない回答・除いた途中の回答）").first.click()
+    page.get_by_role("button", name="スキップした行をダウンロード（CSV）").wait_for(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "import-qualtrics.png"), full_page=True)
+
+    page.goto(f"{server}/import", wait_until="networkidle")
+    page.locator("input[type=file]").set_input_files(str(FIXTURES / "appstore_reviews.xml"))
+    page.get_by_text("アプリ自体の情報でレビューではないため除きました").wait_for(timeout=30_000)
+    page.get_by_role("button", name="取り込む", exact=True).click()
+    page.get_by_text("5 件を取り込みました").wait_for(timeout=30_000)
+    with connection.Database(db_path).connect() as con:
+        assert overview.counts(con)["responses"] == 14
+        assert connection.scalar(con, "SELECT count(*) FROM responses WHERE partial") == 2

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 
 EDITOR_PAGES = ["import", "review", "taxonomy"]
 # Keys of the editor pages' widgets; Streamlit marks a keyed widget's box with the class st-key-<key>.
-EDITOR_KEYS = ["uploads", "delete-pick", "delete-go", "tag-now", "review-mode", "review-save", "preset",
+EDITOR_KEYS = ["uploads", "delete-pick", "delete-go", "purge-pick", "purge-go", "tag-now", "review-mode", "review-save", "preset",
                "use-preset", "edit-stages", "edit-touchpoints", "save-taxonomy"]
 USERS = {"hanako": ("correct horse battery", "editor"), "taro": ("viewer password 1", "viewer")}
 WATCH = """
@@ -58,8 +58,9 @@ def signed_in_server(demo_template: Path, db_path: Path, tmp_path: Path):
 
 
 def open_tab(context, url: str):
-    """A new tab at `url` (watched for editor controls by the context's script); returns once the sign-in
-    form is up."""
+    """A new tab at `url` (watched for editor controls by the context's script), signed out: the sign-in
+    cookie of an earlier tab is dropped first; returns once the sign-in form is up."""
+    context.clear_cookies(name="journey_session")
     tab = context.new_page()
     tab.goto(url, wait_until="domcontentloaded")
     tab.locator(".st-key-signin-password input").wait_for(timeout=60_000)
@@ -99,6 +100,11 @@ def test_a_cold_deep_link_to_an_editor_page_shows_no_editor_control(signed_in_se
         for other in EDITOR_PAGES:
             tab = open_tab(context, f"{url}/{other}")
             sign_in(tab, "taro")
+            assert_viewer_on_journey_map(tab)
+        # Signed in by the viewer's cookie alone (no form), a cold deep link still ends on the journey map.
+        for other in EDITOR_PAGES:
+            tab = context.new_page()
+            tab.goto(f"{url}/{other}", wait_until="domcontentloaded")
             assert_viewer_on_journey_map(tab)
         signed_out.screenshot(path=str(tmp_path / f"viewer-after-{first}.png"), full_page=True)
         seen = {tab.url: tab.evaluate("window.__editorControls") for tab in context.pages}
