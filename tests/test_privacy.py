@@ -18,6 +18,7 @@ from journey.store import connection, dashboard, imports, keys
 # sees them (the test checks that it does, before the purge).
 PHONE, MAIL, CUSTOMER, REJECTED = "090-7777-1234", "hanako.private@example.jp", "taro.customer@example.jp", \
     "jiro.rejected@example.jp"
+NOTED = "saburo.noted@example.jp"
 
 
 OTHER_PHONE = "080-6666-4321"
@@ -31,7 +32,8 @@ def export_with_personal_data(path, rows: int = 60, other: str = "") -> None:
     for n in range(rows):
         lines.append(f"R{other}-{n},5,2026-03-{n % 28 + 1:02d},{other}{CUSTOMER},山田様の対応が良かった。"
                      f"連絡は {phone} か {other}{MAIL} へお願いします。コメント番号 {n}")
-    lines.append(f"R{other}-bad,9,2026-03-01,{other}{CUSTOMER},{other}{REJECTED} に返信ください")  # 9 stars: rejected
+    lines.append(f"R{other}-bad,5,2026-02-30,{other}{CUSTOMER},{other}{REJECTED} に返信ください")  # no such day: rejected
+    lines.append(f"R{other}-odd,9,2026-03-02,{other}{CUSTOMER},{other}{NOTED} 宛てにどうぞ")  # 9 stars: left empty, noted
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -59,19 +61,19 @@ def file_bytes(db_path) -> bytes:
 def test_purge_removes_raw_text_from_the_database_file(personal, capsys):
     db_path, purged_id, kept_id = personal
     before = file_bytes(db_path)
-    for raw in (PHONE, MAIL, CUSTOMER, REJECTED):
+    for raw in (PHONE, MAIL, CUSTOMER, REJECTED, "," + NOTED):
         assert raw.encode() in before, raw  # stored where a byte search sees it, before the purge
     with connection.Database(db_path).connect() as con:
         refs_before = dashboard.export_comments(con).groupby("import_id")["customer_ref"].first()
 
     assert cli(["purge-raw", "--import", str(purged_id), "--db", str(db_path)]) == 0
-    assert "raw text purged from 60 comments" in capsys.readouterr().out
+    assert "raw text purged from 61 comments" in capsys.readouterr().out
 
     with connection.Database(db_path).connect() as con:
         texts = con.execute("SELECT c.text, c.masked_text FROM comments c JOIN responses r ON r.id = c.response_id "
                             "WHERE r.import_id = ?", [purged_id]).fetchall()
-        assert all(text == masked and "[phone]" in text and "[email]" in text and "[name]様" in text
-                   for text, masked in texts)
+        assert all(text == masked and "[email]" in text for text, masked in texts)
+        assert all("[phone]" in text and "[name]様" in text for text, _ in texts if "コメント番号" in text)
         rejected = imports.rejected_rows(con, purged_id)
         assert len(rejected) == 1 and rejected["raw"].isna().all() and rejected.loc[0, "line_no"] == 62
         export = dashboard.export_comments(con)
@@ -85,7 +87,7 @@ def test_purge_removes_raw_text_from_the_database_file(personal, capsys):
         assert connection.scalar(con, "SELECT count(*) FROM units WHERE contains(text, ?)", [PHONE]) == 0
         assert tagging.tag_database(con, HashingEmbedder()).new_units >= 60
     after = file_bytes(db_path)
-    for raw in (PHONE + " ", " " + MAIL, "," + CUSTOMER, " " + REJECTED):  # the purged import's, as written
+    for raw in (PHONE + " ", " " + MAIL, "," + CUSTOMER, " " + REJECTED, "," + NOTED):  # the purged import's, as written
         assert raw.encode() not in after, raw
     assert OTHER_PHONE.encode() in after  # the kept import's raw text is still stored as it was
 
@@ -103,10 +105,12 @@ def test_rejected_rows_are_masked_like_comments(db_path, tmp_path):
     with connection.Database(db_path).connect() as con:
         rejected = imports.rejected_rows(con, result.import_id)
         stored = con.execute("SELECT raw FROM rejected_rows").fetchall()
+        noted = con.execute("SELECT raw FROM row_notes WHERE raw IS NOT NULL").fetchall()
     assert len(rejected) == 1
     assert REJECTED not in rejected.to_csv() and CUSTOMER not in rejected.to_csv()
     assert "[email] に返信ください" in rejected.loc[0, "raw"]
     assert all(REJECTED not in raw for (raw,) in stored)  # masked before it reached the database
+    assert all(NOTED not in raw and CUSTOMER not in raw for (raw,) in noted)  # and so are noted rows
 
 
 def test_customer_pseudonyms_are_keyed_by_the_database(db_path, tmp_path):
@@ -148,6 +152,6 @@ def test_purge_waits_for_nobody_else_in_the_process_and_keeps_the_file_whole(per
         with pytest.raises(DatabaseBusy):  # a unit of work of this process still holds the file
             connection.Database(db_path).rewrite(wait_s=0.1)
     done = privacy.purge_raw_text(db_path, [purged_id])
-    assert [p.comments for p in done] == [60]
+    assert [p.comments for p in done] == [61]
     with connection.Database(db_path).connect() as con:
         assert connection.scalar(con, "SELECT count(*) FROM comments") == counts["comments"]

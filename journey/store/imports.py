@@ -185,7 +185,7 @@ _DELETE_IMPORT = [
 def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Imports, newest first."""
     return con.execute(
-        """SELECT id, file_name, created_at, file_format, encoding, rows, loaded, duplicates, rejected,
+        """SELECT id, file_name, created_at, file_format, encoding, rows, loaded, duplicates, skipped, rejected,
                   raw_purged_at FROM imports ORDER BY id DESC""").fetchdf()
 
 
