@@ -406,6 +406,8 @@ def _tag(args: argparse.Namespace) -> int:
 
     def throttled(state: jobs.JobState) -> None:
         now = time.monotonic()
+        if state.phase in ("", "preparing"):
+            return  # nothing to tell yet (and a run that cannot start says why in one line)
         if live or state.phase != "embedding" or state.done in (0, state.total) or now - last[0] >= PROGRESS_EVERY_S:
             last[0] = now
             echo(state)
@@ -413,6 +415,8 @@ def _tag(args: argparse.Namespace) -> int:
     try:
         summary = jobs.run_tagging(_db(args), args.embedder, args.preset, echo=throttled, origin="cli")
     except JourneyError as err:
+        if failures.classify(err, _db(args)) is not None:
+            raise  # a busy database, a full disk, a path: main() says so in one translated line
         print(f"error: {err}", file=sys.stderr)
         return 1
     if live:

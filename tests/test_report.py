@@ -100,8 +100,8 @@ def test_cli_report_records_runs_and_writes_flags_beside_the_pack(tagged, tmp_pa
     with connection.Database(tagged).connect() as con:
         assert reports.last_run_before(con, date(2026, 11, 1)) == (date(2026, 10, 15), date(2026, 10, 31))
         runs = connection.scalar(con, "SELECT count(*) FROM report_runs")
-    assert cli(["report", "--db", str(tagged), "--out", str(tmp_path / "week3"), "--since", "2026-11-01",
-                "--until", "2026-11-07", "--no-record"]) == 0
+    assert cli(["report", "--db", str(tagged), "--out", str(tmp_path / "week3"), "--since", "2026-10-01",
+                "--until", "2026-10-07", "--no-record"]) == 0
     with connection.Database(tagged).connect() as con:
         assert connection.scalar(con, "SELECT count(*) FROM report_runs") == runs
 
