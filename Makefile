@@ -4,15 +4,16 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DB ?= data/journey.duckdb
+DEMO_DB ?= data/demo.duckdb
 PORT ?= 8501
 
 .PHONY: run test demo bench browser clean
 
-# A database with no imports yet gets the bundled demo, tagged (about 20 s on 2 cores), so the first page
-# is a living dashboard; a database with data is left alone.
+# The bundled demo gets a database of its own, built and tagged once (about 30 s on 2 cores), so the first
+# page is a living dashboard until the owner imports their own data, which never mixes with it.
 run: $(VENV)/.installed
-	$(PY) -m journey demo --if-empty --tag --db $(DB)
-	JOURNEY_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT)
+	JOURNEY_DEMO_DB=$(DEMO_DB) $(PY) -m journey demo --if-empty --tag
+	JOURNEY_DB=$(DB) JOURNEY_DEMO_DB=$(DEMO_DB) $(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: $(VENV)/.installed browser
 	$(PY) -m pytest
@@ -23,7 +24,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) -m journey demo --tag --db $(DB)
+	JOURNEY_DEMO_DB=$(DEMO_DB) $(PY) -m journey demo --tag
 
 # The browser test drives Debian's chromium (never a downloaded browser); CJK fonts make Japanese render.
 browser:
@@ -37,4 +38,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/ingest.py
 
 clean:
-	rm -rf $(VENV) $(DB) $(DB).wal
+	rm -rf $(VENV) $(DB) $(DB).wal $(DB).job.json $(DEMO_DB) $(DEMO_DB).wal $(DEMO_DB).job.json

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from journey import exporting, failures
 from journey.config import DEMO_DIR, load_settings
-from journey.errors import JourneyError
+from journey.errors import EmptyPeriod, JourneyError
 from journey.i18n import t, terminal_lang
 from journey.ingest import import_file
 from journey.store import actions as action_store
@@ -142,8 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     tag.add_argument("--json", action="store_true")
     tag.set_defaults(run=_tag)
 
-    demo = sub.add_parser("demo", help="load the bundled demo exports from data/demo")
-    demo.add_argument("--db", type=Path)
+    demo = sub.add_parser("demo", help="load the bundled demo exports from data/demo into the demo's own database "
+                                       "(JOURNEY_DEMO_DB, default data/demo.duckdb)")
+    demo.add_argument("--db", type=Path, help="load the demo into this database instead")
     demo.add_argument("--json", action="store_true")
     demo.add_argument("--if-empty", action="store_true", help="only when the database has no imports yet")
     demo.add_argument("--tag", action="store_true", help="tag the demo comments after loading them")
@@ -220,7 +221,11 @@ def _report(args: argparse.Namespace) -> int:
             print(f"error: --since {since} is after --until {until}", file=sys.stderr)
             return 2
         baseline = reports.last_run_before(con, since)
-        pack = build_pack(con, since, until, args.lang, baseline=baseline)
+        try:
+            pack = build_pack(con, since, until, args.lang, baseline=baseline)
+        except EmptyPeriod as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
         if not args.no_record:
             base = pack.monitor["baseline"]
             reports.record_run(con, since, until, (date.fromisoformat(base["since"]), date.fromisoformat(base["until"])),
@@ -388,21 +393,34 @@ def _purge(args: argparse.Namespace) -> int:
 
 
 def _tag(args: argparse.Namespace) -> int:
-    from journey.embed import get_embedder
-    from journey.tagging import tag_database
+    from journey import jobs
 
-    started = time.monotonic()
+    def echo(state: jobs.JobState) -> None:
+        print(progress_line(state), end="\r" if live and state.phase == "embedding" else "\n", file=sys.stderr,
+              flush=True)
 
-    def progress(done: int, total: int, stage: str) -> None:
-        if sys.stderr.isatty() or stage == "tagging":
-            rate = done / max(time.monotonic() - started, 1e-6)
-            left = (total - done) / rate if rate else 0
-            print(f"\r{stage}: {done}/{total} ({left:.0f} s left)   ", end="" if stage != "tagging" else "\n",
-                  file=sys.stderr, flush=True)
+    # On a terminal the embedding line updates in place; in a log (a scheduler, a pipe) each report is
+    # its own line, at most one per PROGRESS_EVERY_S.
+    live = sys.stderr.isatty()
+    last = [0.0]
 
-    embedder = get_embedder(args.embedder)
-    with connection.Database(_db(args)).connect() as con:
-        summary = tag_database(con, embedder, preset=args.preset, progress=progress)
+    def throttled(state: jobs.JobState) -> None:
+        now = time.monotonic()
+        if state.phase in ("", "preparing"):
+            return  # nothing to tell yet (and a run that cannot start says why in one line)
+        if live or state.phase != "embedding" or state.done in (0, state.total) or now - last[0] >= PROGRESS_EVERY_S:
+            last[0] = now
+            echo(state)
+
+    try:
+        summary = jobs.run_tagging(_db(args), args.embedder, args.preset, echo=throttled, origin="cli")
+    except JourneyError as err:
+        if failures.classify(err, _db(args)) is not None:
+            raise  # a busy database, a full disk, a path: main() says so in one translated line
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if live:
+        print(file=sys.stderr)
     if args.json:
         print(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:
@@ -413,25 +431,40 @@ def _tag(args: argparse.Namespace) -> int:
     return 0
 
 
+PROGRESS_EVERY_S = 5.0
+
+
+def progress_line(state) -> str:
+    """One line of a tagging job's progress for a terminal or a log."""
+    if state.phase == "embedding":
+        left = state.seconds_left()
+        eta = f", about {left:.0f} s left" if left is not None else ""
+        share = f" ({state.done / state.total:.0%})" if state.total else ""
+        return f"embedding: {state.done}/{state.total} new texts{share}{eta}"
+    if state.phase in ("scoring", "saving"):
+        return f"{state.phase}: {state.total} units"
+    return f"{state.phase or 'starting'}…"
+
+
 def _demo(args: argparse.Namespace) -> int:
+    from journey.demo import DEMO_PRESET, demo_files
+
+    args.db = args.db or load_settings().demo_db_path
     if args.if_empty:
-        with connection.Database(_db(args)).connect() as con:
+        with connection.Database(args.db).connect() as con:
             if connection.scalar(con, "SELECT count(*) FROM imports"):
                 return 0
-    files = sorted(p for p in DEMO_DIR.iterdir() if p.suffix.lower() in {".csv", ".tsv", ".xlsx"}
-                   and p.name != DEMO_FUNNEL)
-    args.files, args.map, args.no_mask, args.skip_partial, args.undated = files, [], False, False, "import"
+    args.files, args.map, args.no_mask, args.skip_partial, args.undated = demo_files(), [], False, False, "import"
     status = _ingest(args)
     if status == 0:
         status = _demo_cycle(args)
     if status == 0 and args.tag:
-        args.preset, args.embedder, args.json = "restaurant", None, False
+        args.preset, args.embedder, args.json = DEMO_PRESET, None, False
         status = _tag(args)
     return status
 
 
-DEMO_FUNNEL = "komorebi_funnel.csv"
-DEMO_CYCLE = "komorebi_cycle.json"
+from journey.demo import DEMO_CYCLE, DEMO_FUNNEL  # noqa: E402
 
 
 def _demo_cycle(args: argparse.Namespace) -> int:

@@ -75,3 +75,17 @@ class PathProblem(JourneyError):
 
 class DatabaseBusy(JourneyError):
     """The DuckDB file stayed locked by another process."""
+
+
+class JobAlreadyRunning(JourneyError):
+    """A tagging job is already running on this database (from the app or the command line)."""
+
+    def __init__(self, state):
+        self.state = state
+        super().__init__(f"tagging is already running on this database (started from the {state.origin}, "
+                         f"{state.phase or 'starting'} {state.done}/{state.total}).",
+                         hint="Wait until it has finished; its progress shows on every page.")
+
+
+class EmptyPeriod(JourneyError):
+    """A weekly review was asked for a period with no responses."""

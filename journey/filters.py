@@ -19,15 +19,18 @@ class Filters:
     stages: tuple[str, ...] = ()
     touchpoints: tuple[str, ...] = ()
     sentiments: tuple[str, ...] = ()
+    undated: bool = False              # with a date range: also responses that have no date
     persona: str | None = None         # a saved persona's name (shown) ...
     persona_rules: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ... and its segment filters (applied)
 
     def previous(self) -> "Filters | None":
-        """The same filters over the equally long period just before this one (None without dates)."""
+        """The same filters over the equally long period just before this one (None without dates); undated
+        responses belong to no period, so never to the previous one."""
         if not self.start or not self.end:
             return None
         length = (self.end - self.start).days + 1
-        return replace(self, start=self.start - timedelta(days=length), end=self.start - timedelta(days=1))
+        return replace(self, start=self.start - timedelta(days=length), end=self.start - timedelta(days=1),
+                       undated=False)
 
     def has_comment_filters(self) -> bool:
         return bool(self.questions or self.stages or self.touchpoints or self.sentiments)
@@ -36,7 +39,7 @@ class Filters:
         """One line naming every active filter (written under exported charts)."""
         parts = []
         if self.start or self.end:
-            parts.append(f"{self.start or '…'} – {self.end or '…'}")
+            parts.append(f"{self.start or '…'} – {self.end or '…'}" + (" + undated" if self.undated else ""))
         for name, values in (("source", self.sources), ("question", self.questions), ("stage", self.stages),
                              ("touchpoint", self.touchpoints), ("sentiment", self.sentiments)):
             if values:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from journey import actions, charts, exporting, funnel, metrics, monitoring, themes
+from journey.errors import EmptyPeriod
 from journey.filters import Filters
 from journey.i18n import t
 from journey.store import actions as action_store
@@ -65,11 +66,15 @@ def default_period(con, days: int = 7) -> tuple[date, date]:
 def build_pack(con, since: date | None = None, until: date | None = None, lang: str = "ja",
                taxonomy: Taxonomy | None = None, baseline: tuple[date, date] | None = None) -> Pack:
     """Compute the weekly review for [since, until] (default: the last 7 days with data). Monitoring
-    compares it with `baseline` (the last report's period; default: the equally long period before)."""
+    compares it with `baseline` (the last report's period; default: the equally long period before).
+
+    Raises EmptyPeriod when no response falls in the period: an empty pack must never look like a report."""
     if since is None or until is None:
         default_since, default_until = default_period(con)
         since, until = since or default_since, until or default_until
-    active = tags.active_taxonomy(con)
+    # The tags' own taxonomy names them: a newer version saved but not yet applied has other names.
+    tagged = tags.tagged_version(con)
+    active = (tags.taxonomy_at(con, tagged) if tagged else None) or tags.active_taxonomy(con)
     taxonomy = taxonomy or (Taxonomy.from_json(active[2]) if active else load_preset("default"))
     stage_keys, touch_keys = taxonomy.stage_keys(), taxonomy.touchpoint_keys()
     stage_labels = {k: taxonomy.stage_label(k, lang) for k in stage_keys + ["unclassified"]}
@@ -77,6 +82,11 @@ def build_pack(con, since: date | None = None, until: date | None = None, lang: 
     now_filters = Filters(start=since, end=until)
     before_filters = now_filters.previous()
     comments, responses = dashboard.comment_facts(con, now_filters), dashboard.response_facts(con, now_filters)
+    if responses.empty:
+        window = dashboard.data_window(con)
+        covers = f"the data covers {window.first} – {window.last}" if window.first else "no response has a date"
+        raise EmptyPeriod(f"no responses between {since:%Y-%m-%d} and {until:%Y-%m-%d}; {covers}.",
+                          hint="Choose a period with data (--since / --until).")
     old_comments = dashboard.comment_facts(con, before_filters)
     old_responses = dashboard.response_facts(con, before_filters)
     period = f"{since:%Y-%m-%d} – {until:%Y-%m-%d}"

@@ -545,12 +545,64 @@ def ensure_taxonomy(con, preset: str | None = None) -> tuple[int, Taxonomy]:
 
 def ensure_units(con) -> int:
     """Split every comment that has no units yet; returns the number of new units."""
-    comments = embeddings.comments_without_units(con)
+    return split_new_comments(con)
+
+
+def split_new_comments(target) -> int:
+    """Split the comments that have no units yet into units (sentences), reading and writing in two short
+    steps with the splitting between them; returns the number of new units. `target`: see tag_database."""
+    comments = connection.in_step(target, embeddings.comments_without_units)
     rows = []
     for comment_id, text in zip(comments["id"], comments["masked_text"]):
         for seq, unit in enumerate(split_units(text)):
             rows.append((int(comment_id), seq, unit, text_hash(unit)))
-    return embeddings.save_units(con, pd.DataFrame(rows, columns=["comment_id", "seq", "text", "text_hash"]))
+    if not rows:
+        return 0
+    frame = pd.DataFrame(rows, columns=["comment_id", "seq", "text", "text_hash"])
+    return connection.in_step(target, lambda con: embeddings.save_units(con, frame))
+
+
+def embed_new_units(target, embedder: Embedder, progress: Callable[[int, int, str], None],
+                    batch_size: int = 128, write_every_s: float = 1.0) -> int:
+    """Embed every unit text this model has never embedded, `batch_size` texts at a time, outside any
+    connection; what is embedded is written in its own short transaction once `write_every_s` has passed
+    (every batch with E5; a fast embedder's batches are gathered, so the file is not opened hundreds of
+    times a second), and what is written stays done if the run stops. Returns the number of texts."""
+    todo = connection.in_step(target, lambda con: embeddings.texts_to_embed(con, embedder.model_id))
+    total = len(todo)
+    progress(0, total, "embedding")
+    pending: list[tuple[list[str], np.ndarray]] = []
+    written = time.monotonic()
+    for start in range(0, total, batch_size):
+        part = todo.iloc[start:start + batch_size]
+        pending.append((part["text_hash"].tolist(), embedder.embed(part["text"].tolist()).astype(np.float32)))
+        done = min(start + batch_size, total)
+        if done == total or time.monotonic() - written >= write_every_s:
+            hashes = [h for chunk, _ in pending for h in chunk]
+            vectors = np.vstack([v for _, v in pending])
+            connection.in_step(target, lambda con: embeddings.save_embeddings(con, embedder.model_id, hashes, vectors))
+            pending, written = [], time.monotonic()
+            progress(done, total, "embedding")
+    return total
+
+
+def embed_texts(target, embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Vectors for a few texts (taxonomy examples, touchpoint column values) through the cache, with the
+    embedding itself outside any connection."""
+    if connection.is_live(target):
+        return embed_cached(target, embedder, texts)
+    hashes = [text_hash(t) for t in texts]
+    found, matrix = connection.in_step(target, lambda con: embeddings.load_embeddings(con, embedder.model_id, hashes))
+    out = np.empty((len(texts), matrix.shape[1] if len(found) else embedder.dim), np.float32)
+    if len(found):
+        out[found] = matrix
+    missing = np.setdiff1d(np.arange(len(texts)), found, assume_unique=True)
+    if len(missing):
+        vectors = embedder.embed([texts[i] for i in missing]).astype(np.float32)
+        out[missing] = vectors
+        connection.in_step(target, lambda con: embeddings.save_embeddings(con, embedder.model_id,
+                                                                          [hashes[i] for i in missing], vectors))
+    return out
 
 
 def owner_labels(human: pd.DataFrame, units: pd.DataFrame, x: np.ndarray) -> OwnerLabels:
@@ -564,33 +616,55 @@ def owner_labels(human: pd.DataFrame, units: pd.DataFrame, x: np.ndarray) -> Own
                        human["question"].fillna("").tolist())
 
 
-def tag_database(con, embedder: Embedder, preset: str | None = None, settings: Settings | None = None,
-                 progress: Callable[[int, int, str], None] | None = None) -> TagSummary:
-    """Split, embed (only texts never embedded by this model) and tag every unit of the database.
+PHASES = ("preparing", "embedding", "scoring", "saving")
 
-    Every unit is re-scored each time (per-question priors are estimated over the whole corpus); embedding
-    is the slow part and is cached, so a re-tag after a taxonomy edit costs seconds.
+
+def tag_database(target, embedder: Embedder, preset: str | None = None, settings: Settings | None = None,
+                 progress: Callable[[int, int, str], None] | None = None, batch_size: int = 128,
+                 write_every_s: float = 1.0) -> TagSummary:
+    """Split new comments, embed the sentences this model has never embedded, and score every unit.
+
+    `target` is a connection.Database (or a path to one): each step opens its own short connection, and
+    embedding, the slow part (~40 units/s with E5 on two cores), runs outside any connection, one batch
+    at a time, each written in its own short transaction; pages keep reading meanwhile, and a run that
+    stops resumes where it stopped (finished batches are in the cache). A live connection is used for
+    every step instead (tests, scripts). Every unit is re-scored each time (per-question priors are
+    estimated over the whole corpus), which costs about a second per 100k units from the cache.
+
+    progress(done, total, phase) is called with phase in PHASES: embedding counts texts, scoring and
+    saving count units. Embedded texts are written at least every `write_every_s` (embed_new_units).
     """
-    report = progress or (lambda done, total, stage: None)
+    report = progress or (lambda done, total, phase: None)
     started = time.perf_counter()
-    version, taxonomy = ensure_taxonomy(con, preset)
-    new_units = ensure_units(con)
-    units = tags.units_for_tagging(con)
-    before = connection.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id])
-    embed = lambda texts: embed_cached(con, embedder, texts)  # noqa: E731
-    x = embed_cached(con, embedder, units["text"].tolist(), hashes=units["text_hash"].tolist(),
-                     progress=lambda done, total: report(done, total, "embedding"))
-    embedded = connection.scalar(con, "SELECT count(*) FROM embeddings WHERE model_id = ?", [embedder.model_id]) - before
-    report(len(units), len(units), "tagging")
+    report(0, 0, "preparing")
+    version, taxonomy = connection.in_step(target, lambda con: ensure_taxonomy(con, preset))
+    new_units = split_new_comments(target)
+    embedded = embed_new_units(target, embedder, report, batch_size, write_every_s)
+
+    def read(con):
+        units = tags.units_for_tagging(con)
+        return (units, *embeddings.load_embeddings(con, embedder.model_id, units["text_hash"].tolist()),
+                tags.human_tags(con))
+
+    units, found, matrix, human = connection.in_step(target, read)
+    # Units added by an import during this run have no vector yet: the next run tags them.
+    have = np.zeros(len(units), bool)
+    have[found] = True
+    x = np.empty((len(units), matrix.shape[1] if len(found) else embedder.dim), np.float32)
+    if len(found):
+        x[found] = matrix
+    units, x = units[have].reset_index(drop=True), x[have]
+    report(0, len(units), "scoring")
+    embed = lambda texts: embed_texts(target, embedder, texts)  # noqa: E731
     model = build_model(embed, taxonomy, embedder.model_id, settings)
     touchpoint_map = map_touchpoint_values(units["touchpoint_column"].dropna().unique().tolist(), model, embed)
-    human = tags.human_tags(con)
     owner = owner_labels(human, units, x)
     unit_tags, comment_tags = tag_vectors(x, units, model, owner, touchpoint_map,
                                           corrected=set(human["comment_id"].astype(int)),
                                           question_stages=taxonomy.question_stages)
-    tags.save_tags(con, unit_tags.assign(model_id=embedder.model_id),
-                    comment_tags.assign(model_id=embedder.model_id), version)
+    report(len(units), len(units), "saving")
+    connection.in_step(target, lambda con: tags.save_tags(con, unit_tags.assign(model_id=embedder.model_id),
+                                                          comment_tags.assign(model_id=embedder.model_id), version))
     share = float((comment_tags["stage"] == UNCLASSIFIED).mean()) if len(comment_tags) else 0.0
     return TagSummary(len(units), new_units, int(embedded), time.perf_counter() - started, share, version,
                       embedder.model_id, model.source)
@@ -654,7 +728,7 @@ def owner_accuracy(con, embedder: Embedder, min_labels: int = 10, folds: int = 5
 def review_queue(con, limit: int = 10, max_comments: int = 20000) -> pd.DataFrame:
     """Comments to ask the owner about first: the least certain ones, spread over the large groups of
     similar comments (k-means on comment vectors), skipping comments already corrected."""
-    tagged = tags.comment_tags(con)
+    tagged = tags.review_candidates(con)
     pending = tagged[~tagged["corrected"] & tagged["stage"].notna()]
     model_id = active_model_id(con)
     if pending.empty or model_id is None:

@@ -7,11 +7,12 @@ import importlib
 import logging
 import re
 import threading
+import time
 import types
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from journey import actions, auth, exporting, failures, personas, throttle
+from journey import actions, auth, exporting, failures, jobs, personas, throttle
 from journey.config import PROJECT_ROOT, Settings, load_settings
 from journey.embed import Embedder, get_embedder
 from journey.filters import Filters, Window, clamp_day, clamp_range
@@ -30,6 +31,7 @@ from journey.ingest import RawTable, read_export
 from journey.store import actions as action_store
 from journey.store import connection, dashboard, keys, tags
 from journey.store import personas as persona_store
+from journey.store import review as review_store
 from journey.taxonomy import UNCLASSIFIED, Taxonomy, load_preset
 
 _LOG = logging.getLogger(__name__)
@@ -37,18 +39,26 @@ _LOG = logging.getLogger(__name__)
 
 @dataclass
 class Page:
-    """What a page needs: the UI language, the settings, the signed-in role, and a way to open the database."""
+    """What a page needs: the UI language, the settings, the signed-in role, and a way to open the database
+    this session looks at (the owner's, or the demo's while the session explores it)."""
 
     lang: str
     settings: Settings
     role: str = "viewer"
+    db_path: Path | None = None
+    demo: bool = False
 
     def t(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
 
+    @property
+    def path(self) -> Path:
+        """The database file this page reads and writes."""
+        return self.db_path or self.settings.db_path
+
     @contextmanager
     def db(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connection.Database(self.settings.db_path).connect() as con:
+        with connection.Database(self.path).connect() as con:
             yield con
 
 
@@ -104,6 +114,8 @@ PAGES = [
 
 # The role the router established in this script run; None when a page runs without it.
 _routed_role: ContextVar[str | None] = ContextVar("journey_routed_role", default=None)
+# The database the router chose for this run (the owner's or the demo's).
+_routed_db: ContextVar[tuple[Path, bool] | None] = ContextVar("journey_routed_db", default=None)
 
 
 def page_file(url_path: str) -> str:
@@ -148,14 +160,24 @@ def _route(lang: str) -> None:
         sign_in_screen(config, lang)
         st.stop()
     navigation = st.navigation(navigation_pages(role, lang))
+    settings = load_settings()
+    if navigation.url_path == "import":
+        # Imports always go into the owner's own database, and the owner's data is what they see next.
+        st.session_state.pop("use_demo", None)
+    owner = owner_data(settings.db_path)
+    db_path, demo = (settings.db_path, False) if navigation.url_path == "import" else session_database(settings, owner)
     account_sidebar(config, role, lang)
     sidebar()
-    token = _routed_role.set(role)
+    with st.sidebar:
+        demo_sidebar(settings, owner, role, lang, demo)
+        job_status(db_path, lang)
+    token, db_token = _routed_role.set(role), _routed_db.set((db_path, demo))
     try:
         with _dashboard_turn(navigation.url_path, lang):
             navigation.run()
     finally:
         _routed_role.reset(token)
+        _routed_db.reset(db_token)
         _drop_page_data()
 
 
@@ -239,7 +261,9 @@ def page_setup(editor_only: bool = False) -> Page:
     if editor_only and role != "editor":
         st.error(t("auth.editors_only", lang))
         st.stop()
-    return Page(lang, load_settings(), role)
+    settings = load_settings()
+    db_path, demo = _routed_db.get() or (settings.db_path, False)
+    return Page(lang, settings, role, db_path, demo)
 
 
 def sidebar() -> None:
@@ -250,6 +274,176 @@ def sidebar() -> None:
         st.segmented_control(t("app.language", lang), LANGS, key="lang", required=True, persist_state="session",
                              format_func=lambda code: {"ja": "日本語", "en": "English"}[code])
         st.caption(t("app.db", lang, path=plain(load_settings().db_path.name)))
+
+
+# --- the demo's own database -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnerData:
+    """What the owner's database holds, read once per run: any import at all, and any of the demo's files."""
+
+    has_imports: bool
+    demo_files: int = 0
+    demo_rows: int = 0
+
+
+def owner_data(path: Path) -> OwnerData:
+    """OwnerData of the owner's database, in one short read (never creates the file)."""
+    from journey import demo
+
+    if not Path(path).exists():
+        return OwnerData(False)
+    with connection.Database(Path(path)).connect() as con:
+        mixed = demo.demo_imports(con)
+        count = connection.scalar(con, "SELECT count(*) FROM imports")
+    return OwnerData(bool(count), len(mixed), int(mixed["loaded"].sum()))
+
+
+def session_database(settings: Settings, owner: OwnerData) -> tuple[Path, bool]:
+    """(database, is it the demo) for this session: the demo while the owner's database is still empty (or
+    while the session chose to look at it), the owner's otherwise. The demo is never written into the
+    owner's database."""
+    if not settings.demo_db_path.exists():
+        return settings.db_path, False
+    choice = st.session_state.get("use_demo")
+    demo = (not owner.has_imports) if choice is None else bool(choice)
+    return (settings.demo_db_path, True) if demo else (settings.db_path, False)
+
+
+def _use_demo(value: bool | None) -> None:
+    st.session_state["use_demo"] = value
+
+
+def _remove_demo(path: Path) -> None:
+    from journey import demo
+
+    with connection.Database(path).connect() as con:
+        st.session_state["demo-removed"] = demo.remove_demo(con)
+
+
+def demo_sidebar(settings: Settings, owner: OwnerData, role: str, lang: str, demo: bool) -> None:
+    """Which data the session sees: the demo (with the way to the owner's own), or the owner's (with the way
+    to the demo); and, for editors, one click that removes demo files an older version loaded into the
+    owner's database."""
+    if demo:
+        st.info(t("demo.viewing", lang))
+        if owner.has_imports:
+            st.button(t("demo.back", lang), key="demo-back", on_click=_use_demo, args=(False,))
+        elif role == "editor":
+            st.page_link(page_file("import"), label=t("empty.go", lang), icon=":material/upload_file:")
+        return
+    if settings.demo_db_path.exists():
+        st.button(t("demo.show", lang), key="demo-show", on_click=_use_demo, args=(True,), type="tertiary")
+    if role != "editor":
+        return
+    removed = st.session_state.pop("demo-removed", None)
+    if removed:
+        st.success(t("demo.removed", lang, n=removed))
+    if owner.demo_files:
+        st.warning(t("demo.mixed", lang, files=owner.demo_files, rows=owner.demo_rows))
+        st.button(t("demo.remove", lang), key="demo-remove", on_click=_remove_demo, args=(settings.db_path,))
+
+
+# --- the tagging job, shown on every page ----------------------------------------------------------------
+
+
+def start_tagging(path: Path, embedder_name: str, preset: str | None = None) -> None:
+    """Start the background tagging job (a button's on_click); a running job is left alone."""
+    from journey.errors import JobAlreadyRunning
+
+    try:
+        jobs.start_tagging(path, embedder_name, preset, after=lambda: warm_review(path, embedder_name))
+    except JobAlreadyRunning:
+        pass
+
+
+def job_text(state: "jobs.JobState", lang: str) -> str:
+    """One line saying what the job is doing, honestly: counts while embedding, the phase otherwise."""
+    elapsed = int(time.time() - state.phase_started)
+    if state.phase == "embedding":
+        left = state.seconds_left()
+        return t("job.embedding", lang, done=f"{state.done:,}", total=f"{state.total:,}",
+                 left=t("job.left_unknown", lang) if left is None else t("job.left", lang, time=duration(left, lang)))
+    if state.phase in ("scoring", "saving"):
+        return t(f"job.{state.phase}", lang, units=f"{state.total:,}", seconds=elapsed)
+    return t("job.preparing", lang, seconds=elapsed)
+
+
+def duration(seconds: float, lang: str) -> str:
+    """About how long, in words: seconds under two minutes, minutes under two hours, else hours."""
+    if seconds < 120:
+        return t("job.seconds", lang, n=max(int(round(seconds)), 1))
+    if seconds < 7200:
+        return t("job.minutes", lang, n=int(round(seconds / 60)))
+    return t("job.hours", lang, n=round(seconds / 3600, 1))
+
+
+def tagging_panel(page: Page) -> None:
+    """The Review page's tagging: the job's progress while it runs (refreshed every second), else what the
+    last run did, what is left untagged, and the button that starts a run."""
+    state = jobs.read_state(page.path)
+    busy = state is not None and state.status == jobs.RUNNING
+    st.fragment(_tagging_panel, run_every=1.0 if busy else None)(page)
+    if not busy:
+        with page.db() as con:
+            untagged = review_store.counts(con)["untagged"]
+        st.button(page.t("review.tag"), type="primary" if untagged else "secondary", key="tag-now",
+                  icon=":material/play_arrow:", on_click=start_tagging, args=(page.path, page.settings.embedder))
+
+
+def _tagging_panel(page: Page) -> None:
+    state = jobs.read_state(page.path)
+    if state is not None and state.status == jobs.RUNNING:
+        st.progress(state.fraction or 0.0, text=f"{page.t('job.title')}: {job_text(state, page.lang)}")
+        st.caption(page.t("job.leave"))
+        return
+    if state is not None and state.status == jobs.DONE and state.summary:
+        done = state.summary
+        if time.time() - (state.finished_at or 0) < 900:
+            st.success(page.t("review.tagged", units=f"{done['units']:,}", embedded=f"{done['embedded']:,}",
+                              seconds=duration(done["seconds"], page.lang), share=done["unclassified_share"]))
+        else:
+            when = datetime.fromtimestamp(state.finished_at or state.started_at).strftime("%Y-%m-%d %H:%M")
+            st.caption(page.t("review.tagged_before", when=when, units=f"{done['units']:,}",
+                              share=done["unclassified_share"]))
+    elif state is not None and state.status == jobs.FAILED:
+        st.error(page.t("job.failed", error=state.error or ""))
+    with page.db() as con:
+        untagged = review_store.counts(con)["untagged"]
+    if untagged:
+        st.warning(page.t("review.untagged", n=f"{untagged:,}"))
+
+
+def job_status(path: Path, lang: str) -> None:
+    """The tagging job's progress, on every page (in the sidebar): refreshed every second while a job runs
+    and every few seconds otherwise, so a run started elsewhere (the CLI) shows up too. An interrupted job
+    is resumed; when a job finishes the whole page is redrawn with the new tags."""
+    state = jobs.read_state(path)
+    busy = state is not None and state.status == jobs.RUNNING
+    st.fragment(_job_status, run_every=1.0 if busy else 5.0)(path, lang)
+
+
+def _job_status(path: Path, lang: str) -> None:
+    state = jobs.read_state(path)
+    if state is not None and state.interrupted:
+        name = state.embedder or load_settings().embedder
+        state = jobs.resume_interrupted(path, after=lambda: warm_review(path, name)) or jobs.read_state(path)
+    if state is None:
+        return
+    if state.status == jobs.RUNNING:
+        st.progress(state.fraction or 0.0, text=f"{t('job.title', lang)}: {job_text(state, lang)}")
+        if state.resumed_from:
+            st.caption(t("job.resumed", lang))
+    elif state.status == jobs.FAILED and time.time() - (state.finished_at or 0) < 3600:
+        st.error(t("job.failed", lang, error=state.error or ""))
+    seen = st.session_state.get("job-seen")
+    st.session_state["job-seen"] = (state.id, state.status)
+    started = state.status == jobs.RUNNING and seen != (state.id, jobs.RUNNING)
+    finished = seen == (state.id, jobs.RUNNING) and state.status != jobs.RUNNING
+    if seen is not None and (started or finished):
+        # Started elsewhere: poll every second from now on. Finished: redraw the page over the new tags.
+        st.rerun()
 
 
 @st.cache_resource(show_spinner=False)
@@ -301,12 +495,37 @@ def empty_state(page: Page) -> None:
 
 
 def active_taxonomy(page: Page) -> Taxonomy:
-    """The taxonomy the tags were made with (the default preset before any tagging)."""
+    """The taxonomy the shown tags were made with (until a re-tag, a newer version's names would be wrong
+    for them); the newest version before any tagging, the default preset before any version."""
     with page.db() as con:
-        active = tags.active_taxonomy(con)
+        version = tags.tagged_version(con)
+        active = (tags.taxonomy_at(con, version) if version else None) or tags.active_taxonomy(con)
     return Taxonomy.from_json(active[2]) if active else load_preset("default")
 
 
+def taxonomy_name(data: str, lang: str) -> str:
+    taxonomy = Taxonomy.from_json(data)
+    return taxonomy.label.get(lang) or taxonomy.label.get("en") or taxonomy.key
+
+
+def tagging_notice(page: Page) -> None:
+    """Says when the tags are out of date: a job is tagging now, or the tags were made with an older
+    taxonomy version than the active one (with one click to re-tag, for editors)."""
+    state = jobs.read_state(page.path)
+    if state is not None and state.status == jobs.RUNNING:
+        st.info(page.t("tags.job_running"))
+        return
+    with page.db() as con:
+        tagged = tags.tagged_version(con)
+        active = tags.active_taxonomy(con)
+        old = tags.taxonomy_at(con, tagged) if tagged else None
+    if tagged is None or active is None or old is None or tagged >= active[0]:
+        return
+    st.warning(page.t("tags.stale", old=tagged, old_name=taxonomy_name(old[2], page.lang), new=active[0],
+                      new_name=taxonomy_name(active[2], page.lang)))
+    if page.role == "editor":
+        st.button(page.t("tags.retag"), key="retag-now", type="primary", icon=":material/sync:",
+                  on_click=start_tagging, args=(page.path, page.settings.embedder))
 def describe_filters(page: Page, filters: Filters) -> str:
     """The active filters in the page's language, keys shown as labels (captions, chart footers)."""
     stage_labels, touch_labels = labels_for(active_taxonomy(page), page.lang)
@@ -355,8 +574,9 @@ def _note_adjusted(key: str) -> None:
 def seed_from_url(key: str, kind: str = "str", options: list | None = None) -> None:
     """Before a widget is created: on a session's first sight of `key`, take its value from the URL.
 
-    kind: "str" (one value), "list" (several), "dates" (ISO dates), "date" (one ISO date). Values the
-    data does not have (an unknown stage, a mangled date) are dropped and noted for show_url_notes().
+    kind: "str" (one value), "list" (several), "dates" (ISO dates), "date" (one ISO date), "bool" (1/true).
+    Values the data does not have (an unknown stage, a mangled date) are dropped and noted for
+    show_url_notes().
     """
     if key in st.session_state or key not in st.query_params:
         return
@@ -367,6 +587,8 @@ def seed_from_url(key: str, kind: str = "str", options: list | None = None) -> N
             value = tuple(values) if kind == "dates" else values[0]
         elif kind == "list":
             value = [v for v in raw if options is None or v in options]
+        elif kind == "bool":
+            value = True if raw and raw[0].lower() in ("1", "true") else None
         else:
             value = raw[0] if raw and (options is None or raw[0] in options) else None
     except (ValueError, IndexError):
@@ -425,7 +647,7 @@ def write_url(keys: list[str]) -> None:
     params: dict[str, str | list[str]] = {}
     for key in keys:
         value = st.session_state.get(key)
-        if value in (None, "", [], ()):
+        if value is False or value in (None, "", [], ()):
             continue
         if isinstance(value, (list, tuple)):
             params[key] = [v.isoformat() if isinstance(v, date) else str(v) for v in value]
@@ -435,7 +657,7 @@ def write_url(keys: list[str]) -> None:
         st.query_params.from_dict(params)
 
 
-FILTER_KEYS = ["dates", "source", "question", "seg", "segv", "persona", "stage", "touchpoint", "sentiment"]
+FILTER_KEYS = ["dates", "undated", "source", "question", "seg", "segv", "persona", "stage", "touchpoint", "sentiment"]
 
 
 def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
@@ -443,10 +665,12 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
     with page.db() as con:
         window = dashboard.data_window(con)
         options = dashboard.filter_options(con)
+        undated = dashboard.undated_responses(con)
     saved = saved_personas(page)
     stage_labels, touch_labels = labels_for(taxonomy, page.lang)
     sentiments = ["positive", "neutral", "negative"]
     seed_from_url("dates", "dates")
+    seed_from_url("undated", "bool")
     seed_from_url("source", "list", options["sources"])
     seed_from_url("question", "list", options["questions"])
     seed_from_url("seg", "str", list(options["segments"]))
@@ -461,9 +685,12 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
         st.markdown(f"**{page.t('filters.title')}**")
         keep_dates_in("dates", window)
         start, end = window.default_range(30)
+        follow_newest_data("dates", (start, end) if start else None, str(page.path))
         value = {} if "dates" in st.session_state else {"value": (start, end) if start else None}
         dates = st.date_input(page.t("filters.dates"), min_value=window.first, max_value=window.last, key="dates",
                               **value, **keep)
+        include_undated = st.checkbox(page.t("filters.undated", n=f"{undated:,}"), key="undated", **keep) \
+            if undated and window.first else False
         sources = st.multiselect(page.t("filters.sources"), options["sources"], key="source", **every, **keep)
         questions = st.multiselect(page.t("filters.questions"), options["questions"], key="question", **every,
                                    **keep)
@@ -488,8 +715,24 @@ def dashboard_filters(page: Page, taxonomy: Taxonomy) -> Filters:
                              end=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
                              sources=tuple(sources), questions=tuple(questions), segment=segment or None,
                              segment_values=tuple(values), stages=tuple(stages), touchpoints=tuple(touchpoints),
-                             sentiments=tuple(feelings))
+                             sentiments=tuple(feelings), undated=bool(include_undated))
     return personas.with_persona(chosen_filters, by_id.get(chosen) if saved else None)
+
+
+def follow_newest_data(key: str, default: tuple[date, date] | None, scope: str) -> None:
+    """Before the date widget: a range the owner never moved follows the data (the last 30 days of the
+    newest data after an import), and another database (the demo, the owner's) starts from its own."""
+    applied = st.session_state.get(f"{key}-applied")
+    st.session_state[f"{key}-applied"] = (scope, default)
+    if applied is None or applied == (scope, default):
+        return
+    current = st.session_state.get(key)
+    untouched = tuple(current or ()) == tuple(applied[1] or ())
+    if applied[0] != scope or untouched:
+        if default is None:
+            st.session_state.pop(key, None)
+        else:
+            st.session_state[key] = default
 
 
 def saved_personas(page: Page) -> list[personas.Persona]:
@@ -518,7 +761,7 @@ def facts(db_path: str, version: tuple, filters: Filters) -> tuple[pd.DataFrame,
 def load_facts(page: Page, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
     with page.db() as con:
         version = dashboard.data_version(con)
-    return facts(str(page.settings.db_path), version, filters)
+    return facts(str(page.path), version, filters)
 
 
 def estimate_note(page: Page, estimate) -> str:
@@ -767,6 +1010,151 @@ def dashboard_setup(title_key: str) -> Dashboard:
     if not has_data(page):
         empty_state(page)
         st.stop()
+    tagging_notice(page)
     taxonomy = active_taxonomy(page)
     stage_labels, touch_labels = labels_for(taxonomy, page.lang)
     return Dashboard(page, taxonomy, stage_labels, touch_labels, dashboard_filters(page, taxonomy))
+
+
+# --- the Review page -----------------------------------------------------------------------------------
+
+PAGE_SIZE = 50      # comments per page of "all comments"
+QUEUE_LENGTH = 12   # comments in "check these first"
+QUEUE_SAMPLE = 2000  # comments the queue's clustering looks at (enough to find its 20 large groups)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _queue_ids(db_path: str, version: tuple, length: int) -> list[int]:
+    from journey import review
+
+    with connection.Database(Path(db_path)).connect() as con:
+        return review.queue_ids(con, length, QUEUE_SAMPLE)
+
+
+def review_queue(page: Page) -> pd.DataFrame:
+    """The comments to check first, still uncorrected. The clustering behind it is cached per version of
+    the automatic tags, so a correction costs no new clustering: corrected comments just drop out."""
+    from journey import review
+
+    with page.db() as con:
+        version = review_store.tags_version(con)
+    ids = _queue_ids(str(page.path), version, QUEUE_LENGTH * 4)
+    with page.db() as con:
+        rows = review.queue_rows(con, ids)
+    return rows[~rows["corrected"]].head(QUEUE_LENGTH).reset_index(drop=True)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _owner_accuracy(db_path: str, version: tuple, embedder_name: str):
+    from journey import review
+
+    with connection.Database(Path(db_path)).connect() as con:
+        return review.agreement(con, embedder(embedder_name))
+
+
+def warm_review(path: Path, embedder_name: str) -> None:
+    """Compute what the Review page reads first (its queue, the agreement figure) right after a job, in the
+    job's thread, so the owner's next visit finds them ready."""
+    with connection.Database(path).connect() as con:
+        tags_version, version = review_store.tags_version(con), dashboard.data_version(con)
+    _queue_ids(str(path), tags_version, QUEUE_LENGTH * 4)
+    _owner_accuracy(str(path), version, embedder_name)
+
+
+def owner_agreement(page: Page):
+    """tagging.owner_accuracy for this database, computed once per version of its tags and corrections."""
+    with page.db() as con:
+        version = dashboard.data_version(con)
+    return _owner_accuracy(str(page.path), version, page.settings.embedder)
+
+
+def _snippet(text: str, length: int = 30) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= length else text[:length] + "…"
+
+
+def flash(page: Page, action: str, comment_id: int | None = None) -> None:
+    """A Review page action (a button's on_click, so the page then draws with the new state): save the
+    correction in the form, send the comment back to automatic, or undo the last change. Its message is
+    kept in the session until the next action, so reruns never lose it."""
+    from journey import review
+
+    with page.db() as con:
+        if action == "undo":
+            last = st.session_state.get("review-flash") or {}
+            change = last.get("change")
+            if change is None:
+                return
+            review.undo(con, change)
+            text = _comment_text(con, change.comment_id)
+            st.session_state["review-flash"] = {"message": page.t("review.undone", snippet=_snippet(text)),
+                                                "change": None}
+            return
+        text = _comment_text(con, comment_id)
+        if action == "save":
+            values = {f: st.session_state.get(f"fix-{f}-{comment_id}") for f in ("stage", "touchpoint", "sentiment")}
+            change = review.correct(con, comment_id, **values)
+            taxonomy = active_taxonomy(page)
+            stages, touchpoints = labels_for(taxonomy, page.lang)
+            message = page.t("review.saved", snippet=_snippet(text), stage=stages.get(values["stage"], values["stage"]),
+                             touchpoint=touchpoints.get(values["touchpoint"], values["touchpoint"]),
+                             sentiment=page.t(f"sentiment.{values['sentiment']}"))
+        else:
+            change = review.back_to_automatic(con, comment_id)
+            message = page.t("review.restored", snippet=_snippet(text))
+    st.session_state["review-flash"] = {"message": message, "change": change}
+
+
+def _comment_text(con, comment_id: int) -> str:
+    detail = dashboard.comment_detail(con, comment_id)
+    return detail["text"] if detail else ""
+
+
+def show_flash(page: Page) -> None:
+    """The last Review action's message, with Undo while there is something to undo."""
+    last = st.session_state.get("review-flash")
+    if not last:
+        return
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.success(last["message"])
+    if last.get("change") is not None:
+        right.button(page.t("review.undo"), key="review-undo", icon=":material/undo:", on_click=flash,
+                     args=(page, "undo"))
+
+
+def _choose_preset(page: Page, key: str) -> None:
+    from journey.taxonomy import switch_preset
+
+    with page.db() as con:
+        current = tags.active_taxonomy(con)
+        tags.save_taxonomy(con, key, switch_preset(Taxonomy.from_json(current[2]) if current else None, key).to_json())
+    st.session_state["preset-chosen"] = key
+
+
+def preset_suggestion(page: Page, import_id: int | None = None) -> None:
+    """Before a database has any taxonomy (the owner's first import), the industry preset its comments' words
+    point at, for the owner to confirm or decline (either way the question is settled)."""
+    from journey.preset_suggestion import GENERIC, suggest_preset
+    from journey.store import overview
+    from journey.taxonomy import preset_labels
+
+    labels = preset_labels(page.lang)
+    chosen = st.session_state.pop("preset-chosen", None)
+    if chosen:
+        st.success(page.t("taxonomy.suggest_done", preset=labels.get(chosen, chosen)))
+        return
+    with page.db() as con:
+        if tags.active_taxonomy(con) is not None:
+            return
+        texts = overview.comment_sample(con, import_id)
+    found = suggest_preset(texts)
+    if found.preset == GENERIC:
+        return
+    name = labels.get(found.preset, found.preset)
+    st.info(page.t("taxonomy.suggest", preset=name, share=found.share,
+                   words="、".join(w for w, _ in found.words[:5]) if page.lang == "ja"
+                   else ", ".join(w for w, _ in found.words[:5])))
+    use, keep = st.columns(2)
+    use.button(page.t("taxonomy.suggest_use", preset=name), key="suggest-use", type="primary",
+               on_click=_choose_preset, args=(page, found.preset))
+    keep.button(page.t("taxonomy.suggest_keep"), key="suggest-keep", on_click=_choose_preset, args=(page, GENERIC))

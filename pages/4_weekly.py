@@ -6,6 +6,7 @@ import zipfile
 import streamlit as st
 
 from journey import exporting
+from journey.errors import EmptyPeriod
 from journey.report import build_pack, default_period
 from journey.store import dashboard
 from journey.filters import clamp_range
@@ -30,8 +31,12 @@ chosen = left.date_input(page.t("filters.dates"), min_value=window.first, max_va
 lang = right.segmented_control(page.t("weekly.lang"), ["ja", "en"], default=page.lang, required=True,
                                key="weekly-lang", format_func=lambda c: {"ja": "日本語", "en": "English"}[c])
 if st.button(page.t("weekly.build"), type="primary", key="weekly-build") and len(chosen) == 2:
-    with st.spinner(page.t("weekly.building")), page.db() as con:
-        st.session_state["weekly-pack"] = build_pack(con, chosen[0], chosen[1], lang)
+    try:
+        with st.spinner(page.t("weekly.building")), page.db() as con:
+            st.session_state["weekly-pack"] = build_pack(con, chosen[0], chosen[1], lang)
+    except EmptyPeriod:
+        st.session_state.pop("weekly-pack", None)
+        st.warning(page.t("weekly.empty", since=chosen[0], until=chosen[1]))
 
 pack = st.session_state.get("weekly-pack")
 if pack:

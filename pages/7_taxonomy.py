@@ -6,13 +6,17 @@ import streamlit as st
 
 from journey.store import dashboard, tags
 from journey.taxonomy import PRESET_KEYS, Taxonomy, from_table, load_preset, preset_labels, switch_preset, to_table
-from journey.ui import page_setup, plain
+from journey.ui import page_setup, plain, tagging_notice
 
 MAX_QUESTIONS = 40  # a survey rarely has more free-text questions; the rest keep their setting
 
 page = page_setup(editor_only=True)
 st.title(page.t("taxonomy.title"))
 st.caption(page.t("taxonomy.intro"))
+saved = st.session_state.pop("taxonomy-saved", None)  # kept across the rerun that follows a save
+if saved:
+    st.success(page.t("taxonomy.saved", version=saved))
+tagging_notice(page)  # after a save: the tags are now older than the taxonomy, with one click to re-tag
 
 with page.db() as con:
     active = tags.active_taxonomy(con)
@@ -29,8 +33,7 @@ choice = st.selectbox(page.t("taxonomy.preset"), PRESET_KEYS, index=PRESET_KEYS.
                       if taxonomy.key in PRESET_KEYS else 0, format_func=labels.get, key="preset")
 if st.button(page.t("taxonomy.use_preset"), key="use-preset"):
     with page.db() as con:
-        new_version = tags.save_taxonomy(con, choice, switch_preset(taxonomy, choice).to_json())
-    st.success(page.t("taxonomy.saved", version=new_version))
+        st.session_state["taxonomy-saved"] = tags.save_taxonomy(con, choice, switch_preset(taxonomy, choice).to_json())
     st.rerun()
 
 columns = {
@@ -68,5 +71,5 @@ if st.button(page.t("taxonomy.save"), type="primary", key="save-taxonomy"):
     # Questions beyond the list keep their setting; a question set back to "from the text" loses it.
     updated.question_stages = {q: s for q, s in {**taxonomy.question_stages, **hints}.items() if s}
     with page.db() as con:
-        new_version = tags.save_taxonomy(con, updated.key, updated.to_json())
-    st.success(page.t("taxonomy.saved", version=new_version))
+        st.session_state["taxonomy-saved"] = tags.save_taxonomy(con, updated.key, updated.to_json())
+    st.rerun()

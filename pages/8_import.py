@@ -13,7 +13,7 @@ from journey.ingest.read import DELIMITER_NAMES
 from journey.ingest.scales import SCALE_LABELS, SCALES
 from journey.privacy import purge_raw_text
 from journey.store import imports
-from journey.ui import localise_uploader, page_setup, plain, read_upload
+from journey.ui import localise_uploader, page_setup, plain, preset_suggestion, read_upload
 
 page = page_setup(editor_only=True)
 st.title(page.t("import.title"))
@@ -142,6 +142,10 @@ for status, name, outcome in st.session_state.get("outcomes", []):
                       "skipped": ("import.skipped", "import.download_skipped"),
                       "value_left_empty": ("import.values_left", "import.download_values")}[kind]
             row_list(page.t(labels[0]), rows, kind, page.t(labels[1]), name, key=f"dl-{kind}-{outcome.import_id}")
+
+imported = [o.import_id for status, _, o in st.session_state.get("outcomes", []) if status == "ok"]
+if imported:
+    preset_suggestion(page, imported[-1])  # the first own import: which industry preset its words point at
 
 st.divider()
 st.subheader(page.t("import.history"))

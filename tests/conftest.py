@@ -15,8 +15,19 @@ CLOTHING = REAL_DATA / "womens_ecommerce_clothing_reviews_en" / "womens_clothing
 
 @pytest.fixture(autouse=True)
 def _never_the_real_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test may touch data/journey.duckdb: a stray empty file there would hide the demo from make run."""
+    """No test may touch data/journey.duckdb or data/demo.duckdb: a stray empty file there would hide the demo
+    from make run, and a demo built there would show in every page test."""
     monkeypatch.setenv("JOURNEY_DB", str(tmp_path / "default.duckdb"))
+    monkeypatch.setenv("JOURNEY_DEMO_DB", str(tmp_path / "demo.duckdb"))
+
+
+@pytest.fixture(autouse=True)
+def _no_job_outlives_its_test():
+    """A background tagging job a test started finishes before the test's files go away."""
+    yield
+    from journey import jobs
+
+    jobs.wait_all()
 
 
 @pytest.fixture

@@ -132,6 +132,15 @@ def test_demo_if_empty_loads_once(db_path, capsys):
     assert first.strip() and capsys.readouterr().out.strip() == ""
 
 
+def test_demo_goes_into_its_own_database(db_path, tmp_path, monkeypatch):
+    demo_db = tmp_path / "own-demo.duckdb"
+    monkeypatch.setenv("JOURNEY_DEMO_DB", str(demo_db))
+    assert main(["demo", "--json"]) == 0
+    from journey.store import connection, overview
+
+    with connection.Database(demo_db).connect() as con:
+        assert overview.counts(con)["imports"] == 3
+    assert not db_path.exists()  # the owner's database is never touched
 def test_ingest_reports_skipped_partial_and_warnings(db_path, capsys):
     status = main(["ingest", str(FIXTURES / "qualtrics_current.csv"), "--db", str(db_path), "--json"])
     record = json.loads(capsys.readouterr().out)
@@ -176,6 +185,8 @@ def test_demo_twice_adds_no_second_funnel_actions_or_personas(db_path, capsys):
     with connection.Database(db_path).connect() as con:
         assert [connection.scalar(con, f"SELECT count(*) FROM {table}")
                 for table in ("funnel_imports", "improvement_actions", "personas")] == [1, 2, 2]
+
+
 # --- a busy database, a full disk, a path that cannot be used: one translated line, never a traceback ----
 
 import errno  # noqa: E402

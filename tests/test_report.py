@@ -100,8 +100,8 @@ def test_cli_report_records_runs_and_writes_flags_beside_the_pack(tagged, tmp_pa
     with connection.Database(tagged).connect() as con:
         assert reports.last_run_before(con, date(2026, 11, 1)) == (date(2026, 10, 15), date(2026, 10, 31))
         runs = connection.scalar(con, "SELECT count(*) FROM report_runs")
-    assert cli(["report", "--db", str(tagged), "--out", str(tmp_path / "week3"), "--since", "2026-11-01",
-                "--until", "2026-11-07", "--no-record"]) == 0
+    assert cli(["report", "--db", str(tagged), "--out", str(tmp_path / "week3"), "--since", "2026-10-01",
+                "--until", "2026-10-07", "--no-record"]) == 0
     with connection.Database(tagged).connect() as con:
         assert connection.scalar(con, "SELECT count(*) FROM report_runs") == runs
 
@@ -172,6 +172,53 @@ def test_masking_is_switchable_per_import(db_path):
         assert imports.get_import(con, unmasked.import_id)["mask_pii"] is False
 
 
+def test_a_pack_for_a_period_without_responses_is_refused(tagged):
+    from journey.errors import EmptyPeriod
+
+    with connection.Database(tagged).connect() as con, pytest.raises(EmptyPeriod) as refused:
+        report.build_pack(con, date(2025, 1, 1), date(2025, 1, 7), "ja")
+    assert "no responses between 2025-01-01 and 2025-01-07" in str(refused.value)
+    assert "2026-05-01 – 2026-10-31" in str(refused.value)
+
+
+def test_cli_report_for_an_empty_period_exits_non_zero_and_writes_nothing(tagged, tmp_path, capsys):
+    out = tmp_path / "weekly"
+    assert cli(["report", "--db", str(tagged), "--out", str(out), "--since", "2025-01-01", "--until",
+                "2025-01-07"]) == 1
+    assert "error: no responses between 2025-01-01 and 2025-01-07" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_weekly_page_says_when_a_period_is_empty(db_path, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    export = tmp_path / "april.csv"
+    export.write_text("id,date,comment\n1,2026-04-01,good coffee\n2,2026-04-30,slow service\n", encoding="utf-8")
+    import_file(export, db_path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["lang"] = "ja"
+    at.run()
+    at.switch_page("pages/4_weekly.py").run()
+    at.date_input(key="weekly-dates").set_value((date(2026, 4, 10), date(2026, 4, 16))).run()
+    at.button(key="weekly-build").click().run()
+    assert not at.exception, at.exception
+    assert any("2026-04-10 〜 2026-04-16 には回答がないため" in w.value for w in at.warning)
+    assert not at.get("download_button") or all("HTML" not in b.label for b in at.get("download_button"))
+
+
+def test_the_pack_names_the_tags_with_the_taxonomy_they_were_made_with(tagged):
+    from journey.store import tags
+    from journey.taxonomy import load_preset
+
+    with connection.Database(tagged).connect() as con:
+        tags.save_taxonomy(con, "hotel", load_preset("hotel").to_json())  # saved, not yet applied
+        try:
+            pack = report.build_pack(con, date(2026, 5, 1), date(2026, 10, 31), "en")
+        finally:
+            con.execute("DELETE FROM taxonomy WHERE version = 2")
+    assert "Dining experience" in pack.html and "Stay &amp; visit" not in pack.html
 @pytest.mark.parametrize("lang, words", [("ja", ("クリック", "選ぶ", "選択")), ("en", ("click", "select"))])
 def test_the_pack_never_asks_paper_to_be_clicked(tagged, monkeypatch, lang, words):
     drawn = []

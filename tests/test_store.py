@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -22,6 +23,7 @@ from journey.embed import HashingEmbedder
 from journey.errors import DatabaseBusy
 from journey.ingest import import_file
 from journey.store import connection, dashboard, imports, migrations, overview, tags
+from journey.taxonomy import load_preset
 from tests.conftest import FIXTURES, ROOT
 
 
@@ -246,6 +248,7 @@ def test_migration_3_keeps_tags_and_drops_their_key_indexes(db_path):
 SINGLE_MODULE_COMMIT = "7e5ccce4d78c396ac3a1356e35afed71bc4b78b5"
 _OLD_CODE = """
 import json, sys
+from dataclasses import replace
 from pathlib import Path
 
 import journey
@@ -361,3 +364,48 @@ def test_migrations_build_the_schema_the_single_module_store_built(single_module
     connection.open_connection(fresh).close()
     connection.open_connection(upgraded).close()
     assert schema(upgraded) == schema(fresh)
+
+
+def test_the_data_version_changes_when_a_retag_replaces_the_tags_row_for_row(db_path):
+    import_file(FIXTURES / "google_forms_ja_cp932.csv", db_path)
+    with connection.Database(db_path).connect() as con:
+        tagging.tag_database(con, HashingEmbedder(), preset="restaurant")
+        tags.save_taxonomy(con, "hotel", load_preset("hotel").to_json())
+        before, rows = dashboard.data_version(con), connection.scalar(con, "SELECT count(*) FROM comment_tags")
+        tagging.tag_database(con, HashingEmbedder())
+        assert connection.scalar(con, "SELECT count(*) FROM comment_tags") == rows  # replaced row for row
+        assert tags.tagged_version(con) == 2
+        assert dashboard.data_version(con) != before
+
+
+def test_the_data_version_changes_when_an_import_takes_a_deleted_ones_place(db_path):
+    first = import_file(FIXTURES / "google_forms_ja_cp932.csv", db_path)
+    second = import_file(FIXTURES / "broken_rows.csv", db_path)
+    with connection.Database(db_path).connect() as con:
+        before = dashboard.data_version(con)
+        imports.delete_import(con, second.import_id)
+    third = import_file(FIXTURES / "semicolon_eu.csv", db_path)
+    assert third.import_id == second.import_id != first.import_id  # the same count and the same newest id
+    with connection.Database(db_path).connect() as con:
+        assert dashboard.data_version(con) != before
+
+
+def test_responses_without_a_date_are_in_a_date_range_only_when_asked_for(db_path, tmp_path):
+    from datetime import date
+
+    from journey.filters import Filters
+
+    dated, undated = tmp_path / "dated.csv", tmp_path / "undated.csv"
+    dated.write_text("id,date,comment\n1,2026-04-02,good coffee\n2,2026-04-20,slow service\n", encoding="utf-8")
+    undated.write_text("id,comment\n1,lovely staff\n2,too loud\n3,nice view\n", encoding="utf-8")
+    import_file(dated, db_path)
+    old = import_file(undated, db_path)
+    with connection.Database(db_path).connect() as con:  # as an older version stored an export without dates
+        con.execute("UPDATE responses SET responded_at = NULL WHERE import_id = ?", [old.import_id])
+    april = Filters(start=date(2026, 4, 1), end=date(2026, 4, 30))
+    with connection.Database(db_path).connect() as con:
+        assert dashboard.undated_responses(con) == 3
+        assert len(dashboard.comment_facts(con, april)) == 2
+        assert len(dashboard.comment_facts(con, replace(april, undated=True))) == 5
+        assert len(dashboard.response_facts(con, replace(april, undated=True))) == 5
+        assert len(dashboard.comment_facts(con, replace(april, undated=True).previous())) == 0

@@ -39,21 +39,42 @@ def question_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Changes whenever data, tags or corrections change (a cache key for dashboard reads)."""
-    return tuple(con.execute("""SELECT (SELECT count(*) FROM imports), (SELECT coalesce(max(id), 0) FROM imports),
-                                       (SELECT count(*) FROM comment_tags), (SELECT coalesce(max(version), 0) FROM taxonomy),
-                                       (SELECT count(*) FROM human_tags), (SELECT max(created_at) FROM human_tags)
+    """Changes whenever what the dashboards read changes: a cache key for their reads.
+
+    Counts alone miss a re-tag, which replaces every tag row for row, so tags and corrections enter by
+    a checksum of their content; imports by their ids (a delete plus a new import keeps the count), the
+    taxonomy by its newest version."""
+    return tuple(con.execute("""SELECT (SELECT count(*) FROM imports), (SELECT coalesce(sum(hash(id, sha256, created_at)), 0) FROM imports),
+                                       (SELECT count(*) FROM responses), (SELECT count(*) FROM comments),
+                                       (SELECT coalesce(max(version), 0) FROM taxonomy),
+                                       (SELECT count(*) FROM comment_tags),
+                                       (SELECT coalesce(sum(hash(comment_id, taxonomy_version, model_id, stage, stages,
+                                                                 touchpoint, sentiment, sentiment_score, stage_margin)), 0)
+                                        FROM comment_tags),
+                                       (SELECT count(*) FROM human_tags),
+                                       (SELECT coalesce(sum(hash(comment_id, stage, touchpoint, sentiment)), 0)
+                                        FROM human_tags)
                              """).fetchall()[0])
+
+
+def undated_responses(con: duckdb.DuckDBPyConnection) -> int:
+    """How many responses have no date (an export without a date column): no date range ever holds them."""
+    return int(con.execute("SELECT count(*) FROM responses WHERE responded_at IS NULL").fetchall()[0][0])
 
 
 def _response_where(filters, alias: str = "r") -> tuple[str, list]:
     clauses, params = ["TRUE"], []
+    dated = []
     if filters.start:
-        clauses.append(f"{alias}.responded_at >= ?")
+        dated.append(f"{alias}.responded_at >= ?")
         params.append(filters.start)
     if filters.end:
-        clauses.append(f"{alias}.responded_at < ? + INTERVAL 1 DAY")
+        dated.append(f"{alias}.responded_at < ? + INTERVAL 1 DAY")
         params.append(filters.end)
+    if dated:
+        within = " AND ".join(dated)
+        clauses.append(f"(({within}) OR {alias}.responded_at IS NULL)" if getattr(filters, "undated", False)
+                       else within)
     if filters.sources:
         clauses.append(f"{alias}.import_id IN (SELECT id FROM imports WHERE list_contains(?, file_name))")
         params.append(list(filters.sources))

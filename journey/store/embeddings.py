@@ -35,6 +35,15 @@ def save_units(con: duckdb.DuckDBPyConnection, units: pd.DataFrame) -> int:
     return len(frame)
 
 
+def texts_to_embed(con: duckdb.DuckDBPyConnection, model_id: str) -> pd.DataFrame:
+    """Distinct unit texts this model has never embedded: text_hash, text, in the order their units were
+    made (so an interrupted run picks up where it stopped)."""
+    return con.execute(
+        """SELECT u.text_hash, any_value(u.text) AS text FROM units u
+           WHERE NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model_id = ? AND e.text_hash = u.text_hash)
+           GROUP BY u.text_hash ORDER BY min(u.id)""", [model_id]).fetchdf()
+
+
 def load_embeddings(con: duckdb.DuckDBPyConnection, model_id: str, hashes: Sequence[str]):
     """Cached vectors of this model for `hashes`: (positions in `hashes` that were found, in no particular
     order, and a float32 matrix with the vector of each of those positions)."""

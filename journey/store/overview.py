@@ -40,3 +40,11 @@ def latest_comments(con: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataF
         """SELECT r.responded_at, c.masked_text AS text, c.question, i.file_name AS source
            FROM comments c JOIN responses r ON r.id = c.response_id JOIN imports i ON i.id = r.import_id
            ORDER BY r.responded_at DESC NULLS LAST, c.id DESC LIMIT ?""", [limit]).fetchdf()
+
+
+def comment_sample(con: duckdb.DuckDBPyConnection, import_id: int | None = None, limit: int = 5000) -> list[str]:
+    """The first `limit` comments' masked text, of one import or of all."""
+    rows = con.execute("""SELECT c.masked_text FROM comments c JOIN responses r ON r.id = c.response_id
+                          WHERE ? IS NULL OR r.import_id = ? ORDER BY c.id LIMIT ?""",
+                       [import_id, import_id, limit]).fetchall()
+    return [r[0] for r in rows]

@@ -24,6 +24,17 @@ def active_taxonomy(con: duckdb.DuckDBPyConnection) -> tuple[int, str, str] | No
     return tuple(rows[0]) if rows else None
 
 
+def taxonomy_at(con: duckdb.DuckDBPyConnection, version: int) -> tuple[int, str, str] | None:
+    """(version, preset, JSON data) of one taxonomy version, or None."""
+    rows = con.execute("SELECT version, preset, data FROM taxonomy WHERE version = ?", [version]).fetchall()
+    return tuple(rows[0]) if rows else None
+
+
+def tagged_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The taxonomy version the current automatic tags were made with (None before any tagging)."""
+    return scalar(con, "SELECT max(taxonomy_version) FROM comment_tags")
+
+
 def save_taxonomy(con: duckdb.DuckDBPyConnection, preset: str, data_json: str) -> int:
     """Store a new taxonomy version; returns its number."""
     version = int(scalar(con, "SELECT coalesce(max(version), 0) + 1 FROM taxonomy"))
@@ -59,6 +70,9 @@ def save_tags(con: duckdb.DuckDBPyConnection, unit_tags: pd.DataFrame, comment_t
         insert_frame(con, "comment_tags", comment_tags.assign(taxonomy_version=version)[
             ["comment_id", "taxonomy_version", "model_id", "stage", "stage_score", "stage_margin", "stages",
              "touchpoint", "touchpoint_score", "sentiment", "sentiment_score"]])
+        # The tags were computed outside this transaction: an import deleted meanwhile leaves none behind.
+        con.execute("DELETE FROM tags WHERE unit_id NOT IN (SELECT id FROM units)")
+        con.execute("DELETE FROM comment_tags WHERE comment_id NOT IN (SELECT id FROM comments)")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -78,6 +92,26 @@ def save_human_tag(con: duckdb.DuckDBPyConnection, comment_id: int, stage: str |
              touchpoint = coalesce(excluded.touchpoint, human_tags.touchpoint),
              sentiment = coalesce(excluded.sentiment, human_tags.sentiment),
              created_at = now()""", [comment_id, stage, touchpoint, sentiment])
+
+
+def human_tag(con: duckdb.DuckDBPyConnection, comment_id: int) -> dict | None:
+    """One comment's correction (stage, touchpoint, sentiment), or None when it has none."""
+    rows = con.execute("SELECT stage, touchpoint, sentiment FROM human_tags WHERE comment_id = ?",
+                       [comment_id]).fetchall()
+    return dict(zip(("stage", "touchpoint", "sentiment"), rows[0])) if rows else None
+
+
+def restore_human_tag(con: duckdb.DuckDBPyConnection, comment_id: int, fields: dict | None) -> None:
+    """Put a comment's correction back exactly as `fields` (from human_tag); None removes it, so the
+    comment goes back to its automatic tags (undo, and "back to automatic")."""
+    if fields is None:
+        con.execute("DELETE FROM human_tags WHERE comment_id = ?", [comment_id])
+        return
+    con.execute(
+        """INSERT INTO human_tags (comment_id, stage, touchpoint, sentiment) VALUES (?, ?, ?, ?)
+           ON CONFLICT (comment_id) DO UPDATE SET stage = excluded.stage, touchpoint = excluded.touchpoint,
+             sentiment = excluded.sentiment, created_at = now()""",
+        [comment_id, fields.get("stage"), fields.get("touchpoint"), fields.get("sentiment")])
 
 
 def human_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -100,6 +134,16 @@ def comment_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
            LEFT JOIN comment_tags t ON t.comment_id = c.id
            LEFT JOIN human_tags h ON h.comment_id = c.id
            ORDER BY c.id""").fetchdf()
+
+
+def review_candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every tagged comment with what the review queue ranks it by: comment_id, effective stage,
+    stage_margin, corrected (no text: at 100k comments the text alone took a second to read)."""
+    return con.execute(
+        """SELECT t.comment_id, coalesce(h.stage, t.stage) AS stage, t.stage_margin,
+                  (h.comment_id IS NOT NULL) AS corrected
+           FROM comment_tags t LEFT JOIN human_tags h ON h.comment_id = t.comment_id
+           ORDER BY t.comment_id""").fetchdf()
 
 
 def unit_tags(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from journey import jobs
 from journey.cli import main as cli
 from journey.store import connection, dashboard, overview, tags
 from journey.taxonomy import Taxonomy
@@ -176,8 +177,12 @@ def test_review_page_untagged_offers_tagging_and_tags(demo_db, monkeypatch):
     assert any("not tagged yet" in w.value for w in at.warning)
     at.button(key="tag-now").click().run()
     assert not at.exception, at.exception
+    # Tagging runs as a background job: the page comes back at once, showing its progress.
+    assert jobs.wait(demo_db, timeout_s=120).status == "done"
     with connection.Database(demo_db).connect() as con:
         assert connection.scalar(con, "SELECT count(*) FROM comment_tags") == 619
+    at.run()
+    assert any("Tagged 929 sentences" in s.value for s in at.success), [s.value for s in at.success]
 
 
 def test_review_page_saves_a_correction(tagged_db):
