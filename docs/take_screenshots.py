@@ -1,7 +1,8 @@
 """Screenshot every page over the demo data in headless Debian chromium: python docs/take_screenshots.py.
 
-Loads and tags the demo (real e5 model) into a fresh database, starts `streamlit run` on a free port,
-visits each page in Japanese and English, and writes docs/<page>-<lang>.png.
+Loads and tags the demo (real e5 model) into a fresh demo database, starts `streamlit run` on a free port
+with an empty owner database (so the app shows the demo, as on a first `make run`), visits each page in
+Japanese and English, and writes docs/<page>-<lang>.png.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ def main(pages: list[str] | None = None, langs: tuple[str, ...] = ("ja", "en")) 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    env = {**os.environ, "JOURNEY_DB": str(db.with_name("owner.duckdb")), "JOURNEY_DEMO_DB": str(db)}
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                               "--server.address", "127.0.0.1"], cwd=ROOT, env={**os.environ, "JOURNEY_DB": str(db)},
+                               "--server.address", "127.0.0.1"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
