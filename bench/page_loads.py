@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 PAGES = ["pages/1_journey.py", "pages/2_stage.py", "pages/3_trends.py", "pages/4_weekly.py", "pages/5_overview.py",
-         "pages/6_review.py", "pages/7_taxonomy.py"]
+         "pages/6_review.py", "pages/7_taxonomy.py", "pages/8_import.py", "pages/9_funnel.py", "pages/10_actions.py",
+         "pages/11_personas.py"]
 
 
 def build(comments: int, folder: Path) -> Path:

@@ -164,18 +164,8 @@ def _ingest(args: argparse.Namespace) -> int:
                                  include_partial=not getattr(args, "skip_partial", False),
                                  undated=getattr(args, "undated", "import"))
         except Exception as err:
-            failure = failures.classify(err, _db(args))
-            if failure is None and not isinstance(err, (JourneyError, OSError)):
-                raise
+            _file_failed(args, path, err)
             status = 1
-            if failure is not None:
-                err, message = failure, f"{path}: {failures.user_line(failure, terminal_lang(dict(os.environ)))}"
-            else:
-                message = str(err) if isinstance(err, JourneyError) else f"{path}: {err.strerror or err}"
-            if args.json:
-                print(json.dumps({"file": str(path), "error": message, "error_type": type(err).__name__},
-                                 ensure_ascii=False))
-            print(f"error: {message}", file=sys.stderr)
             continue
         for notice in result.notices:
             print(f"warning: {result.file}: {notice.message}", file=sys.stderr)
@@ -191,6 +181,23 @@ def _ingest(args: argparse.Namespace) -> int:
             for role, columns in result.mapping.items():
                 print(f"  {role}: {', '.join(columns)}")
     return status
+
+
+def _file_failed(args: argparse.Namespace, path: Path, err: Exception) -> None:
+    """Say why one file of a several-file command failed (a line on stderr, a JSON record with --json) and
+    let the command go on with the next; an error that is neither ours, the OS's nor a busy database, a
+    full disk or a path problem is a bug and is raised."""
+    failure = failures.classify(err, _db(args))
+    if failure is None and not isinstance(err, (JourneyError, OSError)):
+        raise err
+    if failure is not None:
+        err, message = failure, f"{path}: {failures.user_line(failure, terminal_lang(dict(os.environ)))}"
+    else:
+        message = str(err) if isinstance(err, JourneyError) else f"{path}: {err.strerror or err}"
+    if args.json:
+        print(json.dumps({"file": str(path), "error": message, "error_type": type(err).__name__},
+                         ensure_ascii=False))
+    print(f"error: {message}", file=sys.stderr)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -261,13 +268,9 @@ def _funnel(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             result = import_funnel(path, _db(args), overrides=args.map)
-        except (JourneyError, OSError) as err:
+        except Exception as err:
+            _file_failed(args, path, err)
             status = 1
-            message = str(err) if isinstance(err, JourneyError) else f"{path}: {err.strerror or err}"
-            if args.json:
-                print(json.dumps({"file": str(path), "error": message, "error_type": type(err).__name__},
-                                 ensure_ascii=False))
-            print(f"error: {message}", file=sys.stderr)
             continue
         if args.json:
             print(json.dumps(result.to_dict(), ensure_ascii=False))
