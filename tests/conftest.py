@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,3 +52,24 @@ def require_real_data() -> None:
     """Skip the calling test with a clear message when ../shared/real-data is not beside the checkout."""
     if not REAL_DATA.is_dir():
         pytest.skip(f"real data not found at {REAL_DATA} (it sits beside the repository in CI)")
+
+
+@contextmanager
+def held_by_another_process(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """`db_path` held read-write by another process until the block ends, for longer than this process
+    waits (two short tries here)."""
+    from journey.store import connection
+
+    monkeypatch.setattr(connection, "LOCK_RETRIES", 2)
+    monkeypatch.setattr(connection, "LOCK_FIRST_WAIT_S", 0.01)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys
+        con = duckdb.connect({str(db_path)!r})
+        print("locked", flush=True)
+        sys.stdin.readline()
+    """)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield db_path
+    finally:
+        holder.communicate("\n", timeout=30)

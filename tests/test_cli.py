@@ -10,7 +10,7 @@ import sys
 from journey.cli import main
 from journey.config import DEMO_DIR
 from journey.store import connection
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, held_by_another_process
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -191,7 +191,6 @@ def test_demo_twice_adds_no_second_funnel_actions_or_personas(db_path, capsys):
 
 import errno  # noqa: E402
 import os  # noqa: E402
-import textwrap  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -210,17 +209,8 @@ COMMANDS = {
 def held_database(db_path, monkeypatch):
     """The database held by another process for longer than the CLI waits (two short tries here)."""
     assert main(["ingest", str(FIXTURES / "google_maps_reviews_en.csv"), "--db", str(db_path)]) == 0
-    monkeypatch.setattr(connection, "LOCK_RETRIES", 2)
-    monkeypatch.setattr(connection, "LOCK_FIRST_WAIT_S", 0.01)
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys
-        con = duckdb.connect({str(db_path)!r})
-        print("locked", flush=True)
-        sys.stdin.readline()
-    """)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "locked"
-    yield db_path
-    holder.communicate("\n", timeout=30)
+    with held_by_another_process(db_path, monkeypatch):
+        yield db_path
 
 
 def one_line(text: str) -> str:

@@ -3,39 +3,27 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from journey.cli import main as cli
-from journey.store import connection
 from journey.ui import plain
-from tests.conftest import ROOT
+from tests.conftest import ROOT, held_by_another_process
 
 APP = str(ROOT / "app.py")
 PAGES = ["pages/1_journey.py", "pages/2_stage.py", "pages/3_trends.py", "pages/4_weekly.py", "pages/5_overview.py",
-         "pages/6_review.py", "pages/7_taxonomy.py", "pages/8_import.py"]
+         "pages/6_review.py", "pages/7_taxonomy.py", "pages/8_import.py", "pages/9_funnel.py", "pages/10_actions.py",
+         "pages/11_personas.py"]
 
 
 @pytest.fixture
 def held_demo(db_path: Path, monkeypatch) -> Path:
     """The demo database, held by another process for longer than the app waits (two short tries here)."""
     assert cli(["demo", "--db", str(db_path)]) == 0
-    monkeypatch.setattr(connection, "LOCK_RETRIES", 2)
-    monkeypatch.setattr(connection, "LOCK_FIRST_WAIT_S", 0.01)
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys
-        con = duckdb.connect({str(db_path)!r})
-        print("locked", flush=True)
-        sys.stdin.readline()
-    """)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "locked"
-    yield db_path
-    holder.communicate("\n", timeout=30)
+    with held_by_another_process(db_path, monkeypatch):
+        yield db_path
 
 
 @pytest.mark.parametrize("page", PAGES)
