@@ -27,49 +27,27 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import make_export  # noqa: E402  (bench/ingest.py)
+from synthetic import tagged_survey  # noqa: E402  (bench/synthetic.py)
 
-from journey import tagging  # noqa: E402
-from journey.ingest import import_file  # noqa: E402
-from journey.store import connection, embeddings, overview, tags  # noqa: E402
-from journey.tagging import Anchors, OwnerLabels  # noqa: E402
+from journey.store import connection, overview  # noqa: E402
 from journey.taxonomy import load_preset  # noqa: E402
 from tests.browser.conftest import free_port  # noqa: E402
 from tests.streamlit_sessions import sessions_at_once  # noqa: E402
 
 PAGES = ["", "stage", "trends", "overview", "weekly"]
 NAMES = {"": "journey map", "stage": "stage detail", "trends": "trends", "overview": "overview", "weekly": "weekly"}
-DIM = 64
-MODEL = "bench-random-64"
 GOAL_RSS_MB = 1024
 
 
 def build(comments: int, db: Path) -> int:
     """A tagged survey database with about `comments` comments; returns how many it holds."""
-    export = db.with_suffix(".csv")
-    make_export(int(comments / 1.21), export)   # the Fukui survey has ~1.21 comments per response
-    import_file(export, db)
-    export.unlink()
-    taxonomy = load_preset("hotel")
-    rng = np.random.default_rng(0)
+    tagged_survey(comments, db, load_preset("hotel"))
     with connection.Database(db).connect() as con:
-        tagging.ensure_units(con)
-        tags.save_taxonomy(con, taxonomy.key, taxonomy.to_json())
-        units = tags.units_for_tagging(con)
-        x = rng.normal(size=(len(units), DIM)).astype(np.float32)
-        x /= np.linalg.norm(x, axis=1, keepdims=True)
-        embeddings.save_embeddings(con, MODEL, units["text_hash"].tolist(), x)
-        group = lambda: rng.normal(size=(4, DIM)).astype(np.float32)  # noqa: E731
-        anchors = Anchors(taxonomy.stage_keys(), [group() for _ in taxonomy.stages], taxonomy.touchpoint_keys(),
-                          [group() for _ in taxonomy.touchpoints], group(), group())
-        unit_tags, comment_tags = tagging.tag_vectors(x, units, anchors, OwnerLabels.empty(DIM), {})
-        tags.save_tags(con, unit_tags.assign(model_id=MODEL), comment_tags.assign(model_id=MODEL), 1)
         return overview.counts(con)["comments"]
 
 

@@ -14,7 +14,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -24,40 +24,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import make_export  # noqa: E402  (bench/ingest.py)
+from synthetic import tagged_survey  # noqa: E402  (bench/synthetic.py)
 
-from journey import actions, funnel, metrics, monitoring, personas, tagging, themes  # noqa: E402
+from journey import actions, funnel, metrics, monitoring, personas, themes  # noqa: E402
 from journey.filters import Filters  # noqa: E402
-from journey.ingest import import_file  # noqa: E402
 from journey.store import actions as action_store  # noqa: E402
-from journey.store import connection, dashboard, embeddings, overview, tags  # noqa: E402
+from journey.store import connection, dashboard, overview  # noqa: E402
 from journey.store import funnel as funnel_store  # noqa: E402
-from journey.tagging import Anchors, OwnerLabels  # noqa: E402
 from journey.taxonomy import load_preset  # noqa: E402
 
-DIM = 64
-MODEL = "bench-random-64"
 TAXONOMY = load_preset("hotel")
 
 
 def build(comments: int, folder: Path) -> Path:
     """A tagged survey database of about `comments` comments, with funnel counts and 10 actions."""
-    export, db = folder / "survey.csv", folder / "cycle.duckdb"
-    make_export(int(comments / 1.21), export)   # the Fukui survey has ~1.21 comments per response
-    import_file(export, db)
-    rng = np.random.default_rng(0)
+    db = tagged_survey(comments, folder / "cycle.duckdb", TAXONOMY)
+    rng = np.random.default_rng(1)
     with connection.Database(db).connect() as con:
-        tagging.ensure_units(con)
-        tags.save_taxonomy(con, TAXONOMY.key, TAXONOMY.to_json())
-        units = tags.units_for_tagging(con)
-        x = rng.normal(size=(len(units), DIM)).astype(np.float32)
-        x /= np.linalg.norm(x, axis=1, keepdims=True)
-        embeddings.save_embeddings(con, MODEL, units["text_hash"].tolist(), x)
-        group = lambda: rng.normal(size=(4, DIM)).astype(np.float32)  # noqa: E731
-        anchors = Anchors(TAXONOMY.stage_keys(), [group() for _ in TAXONOMY.stages], TAXONOMY.touchpoint_keys(),
-                          [group() for _ in TAXONOMY.touchpoints], group(), group())
-        unit_tags, comment_tags = tagging.tag_vectors(x, units, anchors, OwnerLabels.empty(DIM), {})
-        tags.save_tags(con, unit_tags.assign(model_id=MODEL), comment_tags.assign(model_id=MODEL), 1)
         window = dashboard.data_window(con)
         months = pd.date_range(window.first.replace(day=1), window.last, freq="MS")
         rows = [{"line_no": i + 2, "period_start": m.date(), "period_end": (m + pd.offsets.MonthEnd(0)).date(),

@@ -16,48 +16,22 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import make_export  # noqa: E402  (bench/ingest.py)
+from synthetic import tagged_survey  # noqa: E402  (bench/synthetic.py)
 
-from journey import metrics, tagging, themes  # noqa: E402
+from journey import metrics, themes  # noqa: E402
 from journey.filters import Filters  # noqa: E402
-from journey.ingest import import_file  # noqa: E402
-from journey.store import connection, dashboard, embeddings, overview, tags  # noqa: E402
-from journey.heads import Head  # noqa: E402
-from journey.tagging import SENTIMENTS, OwnerLabels  # noqa: E402
+from journey.store import connection, dashboard, overview  # noqa: E402
 from journey.taxonomy import load_preset  # noqa: E402
-from journey.training.train import STAGE_KEYS, TOUCH_KEYS  # noqa: E402
 
-DIM = 64
-MODEL = "bench-random-64"
 
 
 def build(comments: int, folder: Path) -> Path:
-    export, db = folder / "survey.csv", folder / "pages.duckdb"
-    make_export(int(comments / 1.21), export)   # the Fukui survey has ~1.21 comments per response
-    import_file(export, db)
-    taxonomy = load_preset("hotel")
-    rng = np.random.default_rng(0)
-    with connection.Database(db).connect() as con:
-        tagging.ensure_units(con)
-        tags.save_taxonomy(con, taxonomy.key, taxonomy.to_json())
-        units = tags.units_for_tagging(con)
-        x = rng.normal(size=(len(units), DIM)).astype(np.float32)
-        x /= np.linalg.norm(x, axis=1, keepdims=True)
-        embeddings.save_embeddings(con, MODEL, units["text_hash"].tolist(), x)
-        heads = {name: Head(list(keys), rng.normal(size=(DIM, len(keys))).astype(np.float32) * 3,
-                            np.zeros(len(keys), np.float32), np.full(len(keys), 1 / len(keys)))
-                 for name, keys in (("stage", STAGE_KEYS), ("touchpoint", TOUCH_KEYS), ("sentiment", SENTIMENTS))}
-        model = tagging.build_model(lambda texts: np.zeros((len(texts), DIM), np.float32), taxonomy, MODEL,
-                                    trained=(heads, {}, "random"))
-        unit_tags, comment_tags = tagging.tag_vectors(x, units, model, OwnerLabels.empty(DIM), {})
-        tags.save_tags(con, unit_tags.assign(model_id=MODEL), comment_tags.assign(model_id=MODEL), 1)
-    return db
+    return tagged_survey(comments, folder / "pages.duckdb", load_preset("hotel"))
 
 
 def timed(fn) -> float:
