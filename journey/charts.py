@@ -199,9 +199,11 @@ def _action_title(title: str, subtitle: str | None, actions: pd.DataFrame | None
 def pain_share_chart(series: pd.DataFrame, title: str, lang: str, actions: pd.DataFrame | None = None,
                      list_actions: bool = True) -> alt.Chart:
     """One action's pain point as a share of all comments per period, n in the tooltip, actions marked."""
+    x, when = period_axis(series["period"], lang)
     line = alt.Chart(series).mark_line(point=alt.OverlayMarkDef(color=NEGATIVE), color=NEGATIVE).encode(
-        x=alt.X("period:T", title=None), y=alt.Y("pain_share:Q", title="%"),
-        tooltip=[alt.Tooltip("period:T"), alt.Tooltip("pain_share:Q", format=".1f"), alt.Tooltip("pain:Q"),
+        x=x, y=alt.Y("pain_share:Q", title="%"),
+        tooltip=[alt.Tooltip("period:T", title=t("col.period", lang), format=when),
+                 alt.Tooltip("pain_share:Q", title="%", format=".1f"), alt.Tooltip("pain:Q", title=t("col.count", lang)),
                  alt.Tooltip("n:Q", title="n")])
     return _style(alt.layer(line, *_action_layers(actions)).properties(
         height=240, title=_action_title(t("actions.chart_title", lang, scope=title), None, actions, lang,
@@ -217,11 +219,14 @@ def conversion_trend_chart(series: pd.DataFrame, stage_labels: dict[str, str], l
     color = alt.Color("step:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=300,
                                                               symbolType="stroke", symbolOpacity=1,
                                                               symbolStrokeWidth=3))
-    band = alt.Chart(data).mark_area(opacity=0.15).encode(x="period:T", y="low:Q", y2="high:Q", color=color)
+    x, when = period_axis(series["period"] if not series.empty else pd.Series(dtype="datetime64[ns]"), lang)
+    band = alt.Chart(data).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
     lines = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("period:T", title=None), y=alt.Y("conversion:Q", title=t("funnel.conversion_axis", lang)), color=color,
-        tooltip=[alt.Tooltip("period:T"), alt.Tooltip("step:N"), alt.Tooltip("conversion:Q", format=".1f"),
-                 alt.Tooltip("low:Q", title="95% low", format=".1f"), alt.Tooltip("high:Q", title="95% high", format=".1f"),
+        x=x, y=alt.Y("conversion:Q", title=t("funnel.conversion_axis", lang)), color=color,
+        tooltip=[alt.Tooltip("period:T", title=t("col.period", lang), format=when), alt.Tooltip("step:N", title=""),
+                 alt.Tooltip("conversion:Q", title=t("funnel.conversion_axis", lang), format=".1f"),
+                 alt.Tooltip("low:Q", title=t("chart.low", lang), format=".1f"),
+                 alt.Tooltip("high:Q", title=t("chart.high", lang), format=".1f"),
                  alt.Tooltip("n:Q", title="n", format=",")])
     return _style(alt.layer(band, lines, *_action_layers(actions)).properties(
         height=300, title=_action_title(t("funnel.trend", lang), None, actions, lang, list_actions)))
@@ -335,6 +340,16 @@ def time_format(lang: str, monthly: bool) -> str:
     return "%b %Y" if monthly else "%b %-d, %Y"
 
 
+def period_axis(periods: pd.Series, lang: str) -> tuple[alt.X, str]:
+    """The x channel of a chart over periods, dates written in the page's language (one tick per month at
+    most for monthly periods: a month's label must not repeat on ticks inside it), and the tooltip format."""
+    periods = pd.to_datetime(periods)
+    monthly = bool(len(periods)) and bool((periods.dt.day == 1).all())
+    when = time_format(lang, monthly)
+    ticks = {"tickCount": {"interval": "month", "step": 1}} if monthly else {}
+    return alt.X("period:T", title=None, axis=alt.Axis(format=when, labelOverlap=True, labelFlush=True, **ticks)), when
+
+
 def trend_chart(frame: pd.DataFrame, measure: str, keys: list[str], labels: dict[str, str], lang: str,
                 stage_colors: bool, marker: pd.Timestamp | None = None,
                 actions: pd.DataFrame | None = None, list_actions: bool = True) -> alt.Chart:
@@ -345,17 +360,12 @@ def trend_chart(frame: pd.DataFrame, measure: str, keys: list[str], labels: dict
     title = {"volume": t("chart.volume", lang), "satisfaction": t("chart.satisfaction", lang),
              "negative_share": t("chart.negative_share", lang)}[measure]
     shown = [k for k in keys if k in set(frame["key"])]
-    periods = pd.to_datetime(frame["period"])
-    monthly = bool(len(periods)) and bool((periods.dt.day == 1).all())
-    when = time_format(lang, monthly)
+    x, when = period_axis(frame["period"], lang)
     data = frame.assign(label=frame["key"].map(labels))
     if marker is not None:
         data = data.assign(marker=marker)
     scale = stage_scale(shown, labels) if stage_colors else alt.Scale(scheme="tableau20",
                                                                       domain=[labels[k] for k in shown])
-    # One tick per month at most: a month's label must not repeat on ticks inside it.
-    ticks = {"tickCount": {"interval": "month", "step": 1}} if monthly else {}
-    x = alt.X("period:T", title=None, axis=alt.Axis(format=when, labelOverlap=True, labelFlush=True, **ticks))
     y = alt.Y(f"{measure}:Q", title=title if len(shown) <= MAX_LINES else None)
     tooltip = [alt.Tooltip("period:T", title=t("col.period", lang), format=when),
                alt.Tooltip("label:N", title=t("col.series", lang)),

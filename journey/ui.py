@@ -167,7 +167,7 @@ def _route(lang: str) -> None:
     owner = owner_data(settings.db_path)
     db_path, demo = (settings.db_path, False) if navigation.url_path == "import" else session_database(settings, owner)
     account_sidebar(config, role, lang)
-    sidebar()
+    sidebar(db_path)
     with st.sidebar:
         demo_sidebar(settings, owner, role, lang, demo)
         job_status(db_path, lang)
@@ -266,14 +266,14 @@ def page_setup(editor_only: bool = False) -> Page:
     return Page(lang, settings, role, db_path, demo)
 
 
-def sidebar() -> None:
-    """Shared sidebar: language switch, database location, data credits."""
+def sidebar(db_path: Path) -> None:
+    """Shared sidebar: language switch and the database this page reads (the demo's, while it is shown)."""
     lang = current_lang()
     with st.sidebar:
         # Bound to the "lang" key itself, so the choice and current_lang() can never disagree.
         st.segmented_control(t("app.language", lang), LANGS, key="lang", required=True, persist_state="session",
                              format_func=lambda code: {"ja": "日本語", "en": "English"}[code])
-        st.caption(t("app.db", lang, path=plain(load_settings().db_path.name)))
+        st.caption(t("app.db", lang, path=plain(db_path.name)))
 
 
 # --- the demo's own database -------------------------------------------------------------------------

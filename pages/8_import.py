@@ -25,7 +25,7 @@ NO_SCALE = "—"
 
 uploads = st.file_uploader(page.t("import.upload"), type=["csv", "tsv", "txt", "xlsx", "json", "xml"],
                            accept_multiple_files=True, key="uploads")
-localise_uploader(page, page.settings.max_upload_mb, "CSV, TSV, TXT, XLSX")
+localise_uploader(page, page.settings.max_upload_mb, "CSV, TSV, TXT, XLSX, JSON, XML")
 
 
 def mapping_editor(key: str, table) -> list:

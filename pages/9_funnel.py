@@ -9,8 +9,8 @@ from journey import actions, charts, funnel, metrics, themes
 from journey.errors import JourneyError
 from journey.ingest import funnel as counts_in
 from journey.store import funnel as funnel_store
-from journey.ui import (FILTER_KEYS, chart_downloads, chart_with_actions, dashboard_setup, plain, load_facts, read_upload,
-                        saved_actions, write_url)
+from journey.ui import (FILTER_KEYS, chart_downloads, chart_with_actions, dashboard_setup, load_facts, localise_uploader,
+                        plain, read_upload, saved_actions, write_url)
 
 board = dashboard_setup("funnel.title")
 page, taxonomy, filters, stage_labels = board.page, board.taxonomy, board.filters, board.stage_labels
@@ -84,6 +84,7 @@ if page.role == "editor":
     with upload_tab:
         upload = st.file_uploader(page.t("funnel.upload"), type=["csv", "tsv", "txt", "xlsx"], key="funnel-upload",
                                   label_visibility="collapsed")
+        localise_uploader(page, page.settings.max_upload_mb, "CSV, TSV, TXT, XLSX")
         if upload is not None:
             try:
                 raw = read_upload(upload.getvalue(), upload.name, page.settings.max_upload_mb * 1_000_000)

@@ -184,3 +184,16 @@ def test_persona_heatmaps_one_grid_per_persona():
                        for name in ("家族連れ", "一人客")])
     spec = charts.persona_heatmaps_chart(cells, STAGES, TOUCH, STAGE_LABELS, TOUCH_LABELS, "ja").to_dict()
     assert spec["facet"]["field"] == "persona" and spec["columns"] == 2
+
+
+def test_funnel_and_action_charts_write_their_dates_in_the_pages_language():
+    """The funnel's conversion chart and an action's chart had English month names in the Japanese UI."""
+    import json
+
+    series = pd.DataFrame({"period": pd.to_datetime(["2026-05-01", "2026-06-01"]), "stage": ["awareness"] * 2,
+                           "next_stage": ["interest"] * 2, "conversion": [50.0, 55.0], "low": [45.0, 50.0],
+                           "high": [55.0, 60.0], "n": [100, 120], "pain_share": [4.0, 6.0], "pain": [4, 7]})
+    labels = {"awareness": "認知", "interest": "興味・関心"}
+    for chart in (charts.conversion_trend_chart(series, labels, "ja"), charts.pain_share_chart(series, "認知", "ja")):
+        spec = json.dumps(chart.to_dict(), ensure_ascii=False)
+        assert "%Y年%-m月" in spec and "95% low" not in spec
