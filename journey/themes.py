@@ -86,9 +86,12 @@ def keywords_of(text: str) -> list[str]:
         for m in _tokenizer().tokenize(text, SplitMode.C):
             pos = m.part_of_speech()
             form = m.normalized_form()
+            if form.isascii():
+                continue  # Latin words are the English pass's (else "Google" and "google" both)
             if pos[0] in _JA_KEEP and pos[1] not in {"非自立可能", "数詞"} and form not in _JA_STOP and len(form) > 1:
                 words.append(form)
-    words.extend(w for w in _EN_WORD.findall(text.lower()) if w not in _EN_STOP)
+    # NFKC first, so full-width Latin (ＰａｙＰａｙ) is read here too.
+    words.extend(w for w in _EN_WORD.findall(unicodedata.normalize("NFKC", text).lower()) if w not in _EN_STOP)
     return words
 
 

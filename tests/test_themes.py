@@ -169,3 +169,9 @@ def test_two_sessions_can_name_themes_at_the_same_time():
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_a_latin_word_in_japanese_text_is_one_key_word():
+    """The funnel's top pain point read 「アプリ · Google · google」: Sudachi's noun and the English pass's word."""
+    words = keywords_of("Googleでログインできない。Google連携が切れる。ＰａｙＰａｙが使えない")
+    assert words.count("google") == 2 and "Google" not in words and "paypay" in words
