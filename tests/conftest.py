@@ -73,3 +73,16 @@ def held_by_another_process(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         yield db_path
     finally:
         holder.communicate("\n", timeout=30)
+
+
+def slow_cli_tag(db_path: Path) -> subprocess.Popen:
+    """`python -m journey tag --embedder hashing` in another process, with the hashing embedder slowed to
+    about a real one's pace per batch (it embeds 20k texts in a second, too fast to be caught half-way)."""
+    script = ("import sys, time\n"
+              "from journey import embed\n"
+              "fast = embed.HashingEmbedder.embed\n"
+              "embed.HashingEmbedder.embed = lambda self, texts: (time.sleep(0.05), fast(self, texts))[1]\n"
+              "from journey.cli import main\n"
+              "sys.exit(main(sys.argv[1:]))")
+    return subprocess.Popen([sys.executable, "-c", script, "tag", "--db", str(db_path), "--embedder", "hashing"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -15,7 +15,7 @@ from journey.embed import HashingEmbedder
 from journey.errors import JobAlreadyRunning
 from journey.ingest import import_file
 from journey.store import connection, embeddings
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, slow_cli_tag
 
 
 def load(db_path, *names: str) -> None:
@@ -161,16 +161,7 @@ def test_a_killed_cli_run_is_resumed_without_embedding_again_what_it_finished(db
     export = tmp_path / "many.csv"
     export.write_text("\n".join(rows), encoding="utf-8")
     import_file(export, db_path)
-    # The CLI's tag command with an embedder as slow as a real one per batch (the hashing one embeds all
-    # 20k texts in about a second, too fast to be caught half-way).
-    slow_cli = ("import sys, time\n"
-                "from journey import embed\n"
-                "fast = embed.HashingEmbedder.embed\n"
-                "embed.HashingEmbedder.embed = lambda self, texts: (time.sleep(0.05), fast(self, texts))[1]\n"
-                "from journey.cli import main\n"
-                "sys.exit(main(sys.argv[1:]))")
-    proc = subprocess.Popen([sys.executable, "-c", slow_cli, "tag", "--db", str(db_path), "--embedder", "hashing"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = slow_cli_tag(db_path)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

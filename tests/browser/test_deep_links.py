@@ -73,6 +73,12 @@ def sign_in(tab, user: str) -> None:
     tab.locator(".st-key-signin-password input").fill(USERS[user][0])
     tab.get_by_role("button", name="Sign in", exact=True).click()
     tab.get_by_text(f"Signed in as {user} ({USERS[user][1]})").wait_for(timeout=60_000)
+    # The sign-in cookie is written by a script in the page a moment after the sidebar shows: wait for it,
+    # so that the next tab's open_tab() clears it rather than racing it (and finding this tab signed in).
+    for _ in range(300):
+        if any(c["name"] == "journey_session" for c in tab.context.cookies()):
+            break
+        tab.wait_for_timeout(100)
 
 
 def assert_viewer_on_journey_map(tab) -> None:

@@ -210,9 +210,9 @@ def test_the_first_import_suggests_a_preset_from_the_files_words(db_path):
 
 
 def test_pages_keep_reading_while_the_cli_tags(db_path, tmp_path):
-    import subprocess
-    import sys
     import time
+
+    from tests.conftest import slow_cli_tag
 
     rows = ["id,date,comment"] + [f"{i},2026-05-{1 + i % 28:02d},お店の感想その{i}番。良かった点と気になった点が{i % 97}個"
                                  for i in range(20000)]
@@ -220,8 +220,7 @@ def test_pages_keep_reading_while_the_cli_tags(db_path, tmp_path):
     import_file(tmp_path / "many.csv", db_path)
     at = app()
     at.run()
-    proc = subprocess.Popen([sys.executable, "-m", "journey", "tag", "--db", str(db_path), "--embedder", "hashing"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = slow_cli_tag(db_path)
     runs = 0
     try:
         deadline = time.monotonic() + 240
