@@ -24,7 +24,7 @@ from journey.errors import DatabaseBusy
 from journey.ingest import import_file
 from journey.store import connection, dashboard, imports, migrations, overview, tags
 from journey.taxonomy import load_preset
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, held_by_another_process
 
 
 def test_migrations_are_recorded_and_applied_once(db_path):
@@ -92,19 +92,8 @@ def test_connection_waits_for_another_process_then_opens(db_path):
 
 def test_connection_gives_up_with_a_clear_error(db_path, monkeypatch):
     connection.open_connection(db_path).close()
-    monkeypatch.setattr(connection, "LOCK_RETRIES", 2)
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, sys
-        con = duckdb.connect({str(db_path)!r})
-        print("locked", flush=True)
-        sys.stdin.readline()
-    """)], stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(DatabaseBusy, match="in use by another program"):
-            connection.open_connection(db_path)
-    finally:
-        holder.communicate("\n", timeout=10)
+    with held_by_another_process(db_path, monkeypatch), pytest.raises(DatabaseBusy, match="in use by another program"):
+        connection.open_connection(db_path)
 
 
 def test_sessions_in_one_process_share_the_file_without_attach_or_catalog_errors(db_path):
