@@ -86,3 +86,27 @@ def slow_cli_tag(db_path: Path) -> subprocess.Popen:
               "sys.exit(main(sys.argv[1:]))")
     return subprocess.Popen([sys.executable, "-c", script, "tag", "--db", str(db_path), "--embedder", "hashing"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def failures_at_once(step, threads: int, repeats: int) -> list[str]:
+    """Run `step()` `repeats` times in each of `threads` threads started together (as Streamlit runs
+    sessions), and return every failure as "Type: message" (an empty list is the pass)."""
+    import threading
+
+    failures: list[str] = []
+    barrier = threading.Barrier(threads)
+
+    def session() -> None:
+        barrier.wait()
+        for _ in range(repeats):
+            try:
+                step()
+            except Exception as err:  # noqa: BLE001  (every failure is the finding)
+                failures.append(f"{type(err).__name__}: {err}")
+
+    workers = [threading.Thread(target=session) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return failures

@@ -24,7 +24,7 @@ from journey.errors import DatabaseBusy
 from journey.ingest import import_file
 from journey.store import connection, dashboard, imports, migrations, overview, tags
 from journey.taxonomy import load_preset
-from tests.conftest import FIXTURES, ROOT, held_by_another_process
+from tests.conftest import FIXTURES, ROOT, failures_at_once, held_by_another_process
 
 
 def test_migrations_are_recorded_and_applied_once(db_path):
@@ -101,31 +101,20 @@ def test_sessions_in_one_process_share_the_file_without_attach_or_catalog_errors
     at once failed now and then with "Unique file handle conflict ... already attached" and "Table Function
     with name pandas_scan does not exist" (how often depends on timing; the test of several sessions
     against one server, tests/pages/test_concurrent_sessions.py, shows it every run)."""
-    import threading
-
     from journey.filters import Filters
 
     # Imported by another process, as the app finds a file the CLI filled (nothing of it lingers in this one).
     subprocess.run([sys.executable, "-m", "journey", "ingest", str(FIXTURES / "google_forms_ja_cp932.csv"),
                     "--db", str(db_path)], cwd=ROOT, check=True, capture_output=True, timeout=120)
-    failures: list[str] = []
 
-    def session() -> None:
-        for _ in range(30):
-            try:
-                with connection.Database(db_path).connect() as con:
-                    responses = dashboard.response_facts(con, Filters())
-                with connection.Database(db_path).connect() as con:
-                    texts = dashboard.comment_texts(con, responses["response_id"].head(3).tolist())  # registers a frame
-                assert len(responses) == 12 and len(texts) == 3
-            except Exception as err:  # noqa: BLE001  (every failure is the finding)
-                failures.append(f"{type(err).__name__}: {err}")
+    def unit_of_work_pair() -> None:
+        with connection.Database(db_path).connect() as con:
+            responses = dashboard.response_facts(con, Filters())
+        with connection.Database(db_path).connect() as con:
+            texts = dashboard.comment_texts(con, responses["response_id"].head(3).tolist())  # registers a frame
+        assert len(responses) == 12 and len(texts) == 3
 
-    threads = [threading.Thread(target=session) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    failures = failures_at_once(unit_of_work_pair, threads=8, repeats=30)
     assert failures == []
     # Between units of work the file is free for another process (the CLI).
     other = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(db_path)!r}).close()"],

@@ -13,6 +13,7 @@ from journey.ingest import import_file
 from journey.store import connection, tags
 from journey.tagging import tag_database
 from journey.themes import class_tfidf, find_themes, is_non_answer, keywords_of, themes_for_stage
+from tests.conftest import failures_at_once
 
 
 def test_japanese_is_tokenised_not_split_on_spaces():
@@ -147,27 +148,17 @@ def test_an_owner_correction_of_a_one_sentence_comment_decides_its_sentiment(mis
     _, praise = theme_texts(misread_survey, "positive")
     assert {t for t in pains if not is_non_answer(t)} == COMPLAINTS - {"駐車場の案内が少なかった。"}
     assert [q["text"] for theme in praise for q in theme.quotes] == ["駐車場の案内が少なかった。"]
+
+
 def test_two_sessions_can_name_themes_at_the_same_time():
     """A Sudachi tokenizer refuses a second thread ("Tokenizer is already in use"): two sessions drawing
     the Stage page at once got that traceback."""
-    import threading
+    text = "駐車場が狭くて停めにくかった。ログインの不具合が直らない。" * 20
 
-    failures, text = [], "駐車場が狭くて停めにくかった。ログインの不具合が直らない。" * 20
-    barrier = threading.Barrier(4)
+    def name_themes() -> None:
+        assert "駐車場" in keywords_of(text)
 
-    def session() -> None:
-        barrier.wait()
-        for _ in range(30):
-            try:
-                assert "駐車場" in keywords_of(text)
-            except Exception as err:  # noqa: BLE001  (every failure is the finding)
-                failures.append(f"{type(err).__name__}: {err}")
-
-    threads = [threading.Thread(target=session) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    failures = failures_at_once(name_themes, threads=4, repeats=30)
     assert failures == []
 
 
