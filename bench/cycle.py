@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from synthetic import tagged_survey  # noqa: E402  (bench/synthetic.py)
+from timing import timed  # noqa: E402  (bench/timing.py)
 
 from journey import actions, funnel, metrics, monitoring, personas, themes  # noqa: E402
 from journey.filters import Filters  # noqa: E402
@@ -57,11 +57,6 @@ def build(comments: int, folder: Path) -> Path:
                                     stage=TAXONOMY.stage_keys()[i % 7], touchpoint="web" if i % 2 else None)
     return db
 
-
-def timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 def main() -> None:

@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from timing import timed  # noqa: E402  (bench/timing.py)
+
 PAGES = ["pages/1_journey.py", "pages/2_stage.py", "pages/3_trends.py", "pages/4_weekly.py", "pages/5_overview.py",
          "pages/6_review.py", "pages/7_taxonomy.py", "pages/8_import.py", "pages/9_funnel.py", "pages/10_actions.py",
          "pages/11_personas.py"]
@@ -57,11 +59,6 @@ def build(comments: int, folder: Path) -> Path:
             tags.save_human_tag(con, comment_id, stage=["usage", "purchase", "loyalty", "support"][n % 4])
     return db
 
-
-def timed(run) -> float:
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from synthetic import tagged_survey  # noqa: E402  (bench/synthetic.py)
+from timing import timed  # noqa: E402  (bench/timing.py)
 
 from journey import metrics, themes  # noqa: E402
 from journey.filters import Filters  # noqa: E402
@@ -33,11 +33,6 @@ from journey.taxonomy import load_preset  # noqa: E402
 def build(comments: int, folder: Path) -> Path:
     return tagged_survey(comments, folder / "pages.duckdb", load_preset("hotel"))
 
-
-def timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 def main() -> None:
