@@ -228,35 +228,25 @@ def is_live(target: object) -> bool:
     return isinstance(target, duckdb.DuckDBPyConnection)
 
 
-@contextmanager
-def step(target: "Database | Path | str | duckdb.DuckDBPyConnection") -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection for one step of a long job: `target` itself when it is a live connection (tests,
-    scripts), else a short-lived one on the Database (or path), closed when the step ends, so the job holds
-    the file only for its short reads and writes and pages (or another process) get their turn between."""
-    if is_live(target):
-        yield target
-        return
-    database = target if isinstance(target, Database) else Database(Path(target))
-    with database.connect() as con:
-        yield con
-
-
 STEP_ATTEMPTS = 6
 
 
 def in_step(target: "Database | Path | str | duckdb.DuckDBPyConnection", work: Callable[[duckdb.DuckDBPyConnection], T],
             attempts: int = STEP_ATTEMPTS) -> T:
-    """work(con) on a step's connection (see `step`); a transient error (is_transient, or the file staying
-    busy) is retried with backoff, so a long job survives another program holding the file for a while. `work` must be safe
-    to run again (reads, and writes in one transaction or skipping what is there)."""
+    """work(con) as one step of a long job. On a live connection (tests, scripts) it simply runs there;
+    on a Database (or a path) it is a unit of work of its own (Database.run: transient errors retried), so
+    the job holds the file only for its short reads and writes; a file that stays busy (another program
+    holding it) is waited for again, `attempts` times in all. `work` must be safe to run again (reads, and
+    writes in one transaction or skipping what is there)."""
+    if is_live(target):
+        return work(target)
+    database = target if isinstance(target, Database) else Database(Path(target))
     wait = LOCK_FIRST_WAIT_S
     for attempt in range(attempts):
         try:
-            with step(target) as con:
-                return work(con)
-        except (duckdb.Error, DatabaseBusy) as err:
-            transient = isinstance(err, DatabaseBusy) or is_transient(err)
-            if is_live(target) or not transient or attempt == attempts - 1:
+            return database.run(work)
+        except DatabaseBusy:
+            if attempt == attempts - 1:
                 raise
             time.sleep(wait)
             wait = min(wait * 2, 2.0)
